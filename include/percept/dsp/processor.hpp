@@ -49,8 +49,12 @@ class Processor {
 
   [[nodiscard]] const ProcessSpec& spec() const noexcept { return spec_; }
   [[nodiscard]] bool prepared() const noexcept { return prepared_; }
+  /// The sample rate the processor was constructed for (0 if it has none, e.g. a gain): offline
+  /// callers that do not know a rate prepare with this one.
+  [[nodiscard]] double sample_rate_hint() const noexcept { return sample_rate_hint_; }
 
  protected:
+  void set_sample_rate_hint(double sample_rate) noexcept { sample_rate_hint_ = sample_rate; }
   void set_spec(const ProcessSpec& spec) noexcept {
     spec_ = spec;
     prepared_ = true;
@@ -59,6 +63,7 @@ class Processor {
  private:
   ProcessSpec spec_{};
   bool prepared_ = false;
+  double sample_rate_hint_ = 0.0;
 };
 
 /// CRTP helper: Derived::process_impl<T> implements both precisions.
