@@ -19,9 +19,8 @@ from ._percept import (  # noqa: F401  (re-exported)
     WritableAudioFile,
     clock,
     clock_ns,
-    info,
 )
-from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
+from ._io import AudioFile, get_duration, info, load, resample, write  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -35,12 +35,18 @@ def write(path: PathLike, y, sr: int, subtype: Optional[str] = None, format: Opt
     _percept._write(os.fspath(path), y, sr, subtype, format)
 
 
+def info(path: PathLike) -> "_percept.AudioInfo":
+    """Reads a file's header, like ``soundfile.info``: samplerate, channels, frames, duration, format,
+    subtype (and their long descriptions ``format_info``/``subtype_info``)."""
+    return _percept._info(os.fspath(path))
+
+
 def get_duration(*, y=None, sr: float = 22050, path: Optional[PathLike] = None, n_fft: int = 2048,
                  hop_length: int = 512, center: bool = True, S=None) -> float:
     """Duration in seconds, like ``librosa.get_duration``: of a file (``path=``, from its header, no
     decoding), of a signal (``y=``, ``sr=``) or of a spectrogram (``S=``)."""
     if path is not None:
-        return _percept.info(os.fspath(path)).duration
+        return info(path).duration
     if y is not None:
         return np.asarray(y).shape[-1] / float(sr)
     if S is not None:

@@ -267,7 +267,7 @@ void bind_io(py::module_& m) {
       .def("__repr__", &info_repr);
 
   m.def(
-      "info",
+      "_info",
       [](const std::string& path) {
         py::gil_scoped_release release;
         return io::audio_file_info(path);

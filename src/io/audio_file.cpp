@@ -250,8 +250,21 @@ AudioFileReader::AudioFileReader(const std::string& path, ReaderOptions options)
   if (sfi.channels <= 0 || sfi.samplerate <= 0)
     throw FormatError(in_quotes(path) + ": corrupt header: " + std::to_string(sfi.channels) + " channels at " +
                       std::to_string(sfi.samplerate) + " Hz");
-  if (sfi.frames < 0 || sfi.frames == SF_COUNT_MAX)
-    throw FormatError(in_quotes(path) + ": length unknown (a stream without a length field is not supported)");
+  if (sfi.frames == SF_COUNT_MAX) {
+    // No length in the header (a FLAC stream still being written, a pipe): measure it by decoding,
+    // then return to the start.
+    sf_count_t counted = 0;
+    std::vector<float> scratch(4096 * static_cast<std::size_t>(sfi.channels));
+    for (sf_count_t got; (got = sf_readf_float(impl_->sf, scratch.data(), 4096)) > 0;) counted += got;
+    sf_close(impl_->sf);
+    SF_INFO again{};
+    impl_->sf = sf_open(path.c_str(), SFM_READ, &again);
+    if (!impl_->sf) throw FormatError(in_quotes(path) + ": cannot reopen after measuring its length: " + sf_strerror(nullptr));
+    sfi.frames = counted;
+    impl_->info.frames = counted;
+    impl_->info.duration = static_cast<double>(counted) / sfi.samplerate;
+  }
+  if (sfi.frames < 0) throw FormatError(in_quotes(path) + ": corrupt header: negative length");
   std::int64_t declared = 0, present = 0;
   if (!options.allow_truncated && log_says_truncated(impl_->sf, declared, present)) {
     throw FormatError(in_quotes(path) + ": truncated: the header declares " + std::to_string(declared) +
