@@ -29,6 +29,10 @@ PYTHONPATH="$PWD/build/python" /usr/bin/python3 -m pytest -q -p no:cacheprovider
 
 if ((quick)); then exit 0; fi
 
+step "percept::core alone (standard library only, no third-party package)"
+cmake --preset core-only >/dev/null
+cmake --build --preset core-only -j "$jobs"
+
 step "sanitizers: ASan + UBSan on the core and io suites"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
@@ -41,7 +45,7 @@ cmake --build --preset fuzz -j "$jobs" --target fuzz_audio_file
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 cp tests/data/fuzz_seeds/* "$corpus"/ 2>/dev/null || true
-build-fuzz/bin/fuzz_audio_file -max_total_time=60 -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+LSAN_OPTIONS=suppressions=$PWD/fuzz/lsan.supp build-fuzz/bin/fuzz_audio_file -max_total_time=60 -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 "$corpus" 2>&1 | tail -n 15
 
 step "lint: clang-format and clang-tidy on percept's own sources"

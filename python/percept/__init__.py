@@ -4,7 +4,6 @@ Audio I/O follows librosa and soundfile (``load``, ``write``, ``info``, ``get_du
 follow pedalboard (``AudioFile``). Arrays are numpy, shaped ``(channels, frames)`` or ``(frames,)``
 like librosa. Every error percept raises derives from :class:`percept.Error`.
 """
-from __future__ import annotations
 
 from ._percept import (  # noqa: F401  (re-exported)
     AudioInfo,
@@ -13,6 +12,7 @@ from ._percept import (  # noqa: F401  (re-exported)
     FileError,
     FormatError,
     ParameterError,
+    Processor,
     ReadableAudioFile,
     StreamError,
     TimeoutError,
@@ -25,7 +25,7 @@ from ._io import AudioFile, get_duration, info, load, resample, write  # noqa: F
 __version__ = "0.1.0"
 
 __all__ = [
-    "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
+    "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError", "Processor",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
 ]

@@ -1,0 +1,67 @@
+from os import PathLike
+from typing import Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from ._percept import (
+    AudioInfo as AudioInfo,
+    DeviceError as DeviceError,
+    Error as Error,
+    FileError as FileError,
+    FormatError as FormatError,
+    ParameterError as ParameterError,
+    Processor as Processor,
+    ReadableAudioFile as ReadableAudioFile,
+    StreamError as StreamError,
+    TimeoutError as TimeoutError,
+    WritableAudioFile as WritableAudioFile,
+    clock as clock,
+    clock_ns as clock_ns,
+)
+
+_Path = Union[str, PathLike[str]]
+__version__: str
+
+def load(
+    path: _Path,
+    *,
+    sr: Optional[float] = 22050,
+    mono: bool = True,
+    offset: float = 0.0,
+    duration: Optional[float] = None,
+    dtype: npt.DTypeLike = np.float32,
+    res_type: str = "soxr_hq",
+) -> tuple[npt.NDArray[np.floating], Union[int, float]]: ...
+def write(path: _Path, y: npt.ArrayLike, sr: int, subtype: Optional[str] = None, format: Optional[str] = None) -> None: ...
+def info(path: _Path) -> AudioInfo: ...
+def get_duration(
+    *,
+    y: Optional[npt.ArrayLike] = None,
+    sr: float = 22050,
+    path: Optional[_Path] = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    center: bool = True,
+    S: Optional[npt.ArrayLike] = None,
+) -> float: ...
+def resample(
+    y: npt.NDArray[np.floating],
+    *,
+    orig_sr: float,
+    target_sr: float,
+    res_type: str = "soxr_hq",
+    fix: bool = True,
+    scale: bool = False,
+    axis: int = -1,
+) -> npt.NDArray[np.floating]: ...
+def AudioFile(
+    path: _Path,
+    mode: str = "r",
+    samplerate: Optional[float] = None,
+    num_channels: int = 1,
+    subtype: Optional[str] = None,
+    format: Optional[str] = None,
+    *,
+    allow_truncated: bool = False,
+) -> Union[ReadableAudioFile, WritableAudioFile]: ...
