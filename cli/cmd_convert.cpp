@@ -1,7 +1,7 @@
 // percept convert IN OUT [--sr] [--mono] [--subtype] — streams block by block (a long file is never
 // loaded whole), resampling with libsoxr HQ, with a progress bar on a terminal.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <optional>
@@ -46,12 +46,13 @@ void run_convert(const ConvertOptions& o) {
   std::vector<float> out(resampler ? resampler->max_output_frames(kBlock) * static_cast<std::size_t>(channels_out) : 0);
   cli::ProgressBar bar("convert", reader.frames(), !o.quiet);
   // libsoxr's output lags by its filter delay; the total is trimmed to ceil(n * ratio) like percept.load.
-  const auto target_frames = static_cast<std::int64_t>(
-      dsp::resampled_length(static_cast<std::size_t>(reader.frames()), sr_in, sr_out));
+  const auto target_frames =
+      static_cast<std::int64_t>(dsp::resampled_length(static_cast<std::size_t>(reader.frames()), sr_in, sr_out));
   std::int64_t written = 0;
   auto emit = [&](const float* data, std::size_t frames) {
-    if (resampler) frames = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(frames),
-                                                                            target_frames - written));
+    if (resampler)
+      frames =
+          static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(frames), target_frames - written));
     if (frames > 0) writer.write_interleaved(data, frames);
     written += static_cast<std::int64_t>(frames);
   };
@@ -62,13 +63,16 @@ void run_convert(const ConvertOptions& o) {
     if (o.mono && channels_in > 1) {
       for (std::size_t i = 0; i < got; ++i) {
         double acc = 0;
-        for (int c = 0; c < channels_in; ++c) acc += in[i * static_cast<std::size_t>(channels_in) + static_cast<std::size_t>(c)];
+        for (int c = 0; c < channels_in; ++c)
+          acc += in[i * static_cast<std::size_t>(channels_in) + static_cast<std::size_t>(c)];
         mixed[i] = static_cast<float>(acc / channels_in);
       }
       block = mixed.data();
     }
-    if (resampler) emit(out.data(), resampler->process(block, got, out.data(), out.size() / static_cast<std::size_t>(channels_out)));
-    else emit(block, got);
+    if (resampler)
+      emit(out.data(), resampler->process(block, got, out.data(), out.size() / static_cast<std::size_t>(channels_out)));
+    else
+      emit(block, got);
     bar.update(reader.tell());
   }
   if (resampler) {

@@ -1,8 +1,8 @@
 // percept demo — the README's main job for files: synthesise (or take) audio, write it in several
 // formats, read it back, check integer round trips bit for bit, resample, and report. Needs no sound
 // card, camera or input file.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <cmath>
 #include <filesystem>

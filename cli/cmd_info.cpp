@@ -1,6 +1,6 @@
 // percept info FILE — what an audio file's header says.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
@@ -15,10 +15,11 @@ void register_info(CLI::App& app) {
   cmd->callback([files] {
     for (const auto& path : *files) {
       const auto i = percept::io::audio_file_info(path);
-      fmt::print("{}\n  format     {} ({})\n  subtype    {} ({})\n  samplerate {} Hz\n  channels   {}\n"
-                 "  frames     {}\n  duration   {:.6f} s\n",
-                 path, i.format, i.format_description, i.subtype, i.subtype_description, i.sample_rate, i.channels,
-                 i.frames, i.duration);
+      fmt::print(
+          "{}\n  format     {} ({})\n  subtype    {} ({})\n  samplerate {} Hz\n  channels   {}\n"
+          "  frames     {}\n  duration   {:.6f} s\n",
+          path, i.format, i.format_description, i.subtype, i.subtype_description, i.sample_rate, i.channels, i.frames,
+          i.duration);
     }
   });
 }

@@ -1,7 +1,7 @@
 // percept — command-line front end. Subcommands register themselves (cmd_*.cpp); errors from the
 // library are reported as one line naming the cause, with exit status 1 (2 for usage errors).
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <exception>
 

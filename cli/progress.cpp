@@ -10,10 +10,14 @@
 namespace percept::cli {
 
 ProgressBar::ProgressBar(std::string label, std::int64_t total, bool enabled)
-    : label_(std::move(label)), total_(total), start_ns_(Clock::now_ns()),
+    : label_(std::move(label)),
+      total_(total),
+      start_ns_(Clock::now_ns()),
       enabled_(enabled && total > 0 && ::isatty(STDERR_FILENO) != 0) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 void ProgressBar::update(std::int64_t done) {
   done_ = done;

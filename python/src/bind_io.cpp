@@ -74,7 +74,8 @@ py::object rate_object(double sr) {
 py::tuple load(const std::string& path, std::optional<double> sr, bool mono, double offset,
                std::optional<double> duration, const py::object& dtype, const std::string& res_type) {
   if (!std::isfinite(offset) || offset < 0)
-    throw InvalidArgument("'" + path + "': offset must be a finite number of seconds >= 0, got " + std::to_string(offset));
+    throw InvalidArgument("'" + path + "': offset must be a finite number of seconds >= 0, got " +
+                          std::to_string(offset));
   if (duration && (!std::isfinite(*duration) || *duration < 0))
     throw InvalidArgument("'" + path + "': duration must be a finite number of seconds >= 0, got " +
                           std::to_string(*duration));
@@ -125,8 +126,7 @@ void check_layout(const py::array& y, const std::string& path, std::optional<int
 py::array as_float_array(const py::array& y, const std::string& path) {
   const py::dtype dt = y.dtype();
   auto np = py::module_::import("numpy");
-  if (dt.is(py::dtype::of<float>()) || dt.is(py::dtype::of<double>()))
-    return np.attr("ascontiguousarray")(y);
+  if (dt.is(py::dtype::of<float>()) || dt.is(py::dtype::of<double>())) return np.attr("ascontiguousarray")(y);
   if (dt.is(py::dtype::of<std::int16_t>()))
     return np.attr("ascontiguousarray")(y.attr("astype")(np.attr("float64"))) / py::float_(32768.0);
   if (dt.is(py::dtype::of<std::int32_t>()))
@@ -137,12 +137,14 @@ py::array as_float_array(const py::array& y, const std::string& path) {
 
 void write_into(io::AudioFileWriter& writer, const py::array& y_in, const std::string& path) {
   py::array y = as_float_array(y_in, path);
-  if (y.dtype().is(py::dtype::of<float>())) write_array<float>(writer, y, path);
-  else write_array<double>(writer, y, path);
+  if (y.dtype().is(py::dtype::of<float>()))
+    write_array<float>(writer, y, path);
+  else
+    write_array<double>(writer, y, path);
 }
 
 void write_file(const std::string& path, const py::array& y, double sr, std::optional<std::string> subtype,
-           std::optional<std::string> format) {
+                std::optional<std::string> format) {
   check_layout(y, path, std::nullopt);
   if (!std::isfinite(sr) || sr <= 0 || std::floor(sr) != sr)
     throw InvalidArgument("'" + path + "': sample rate must be a positive integer, got " + std::to_string(sr));
@@ -168,7 +170,8 @@ class ReadableAudioFile {
     check_open();
     const std::int64_t remaining = reader_.frames() - reader_.tell();
     std::int64_t n = num_frames.value_or(remaining);
-    if (n < 0) throw InvalidArgument("'" + path() + "': read() needs a number of frames >= 0, got " + std::to_string(n));
+    if (n < 0)
+      throw InvalidArgument("'" + path() + "': read() needs a number of frames >= 0, got " + std::to_string(n));
     n = std::min(n, remaining);
     AudioBuffer<float> buffer(static_cast<std::size_t>(reader_.channels()), static_cast<std::size_t>(n));
     {

@@ -64,7 +64,9 @@ PlanarArray<T> planar_rows(Array& a, const char* what) {
 }
 
 /// numpy's name for a dtype, for messages ("float32").
-inline std::string dtype_name(const py::dtype& dt) { return py::str(py::handle(dt)).cast<std::string>(); }
+inline std::string dtype_name(const py::dtype& dt) {
+  return py::str(py::handle(dt)).cast<std::string>();
+}
 
 /// Registers a Python exception class for a C++ error type (called by bind_core).
 void register_errors(py::module_& m);

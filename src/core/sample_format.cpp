@@ -41,9 +41,10 @@ void deinterleave_impl(const void* src, SampleFormat format, AudioView<F> dst) n
       for (std::size_t i = 0; i < nf; ++i)
         for (std::size_t c = 0; c < nc; ++c) {
           const std::uint8_t* p = s + 3 * (i * nc + c);
-          std::int32_t v = static_cast<std::int32_t>(static_cast<std::uint32_t>(p[0]) << 8 |
-                                                     static_cast<std::uint32_t>(p[1]) << 16 |
-                                                     static_cast<std::uint32_t>(p[2]) << 24) >> 8;
+          std::int32_t v =
+              static_cast<std::int32_t>(static_cast<std::uint32_t>(p[0]) << 8 | static_cast<std::uint32_t>(p[1]) << 16 |
+                                        static_cast<std::uint32_t>(p[2]) << 24) >>
+              8;
           dst.channel(c)[i] = static_cast<F>(v * (1.0 / 8388608.0));
         }
       break;
@@ -51,8 +52,7 @@ void deinterleave_impl(const void* src, SampleFormat format, AudioView<F> dst) n
     case SampleFormat::Int32: {
       const auto* s = static_cast<const std::int32_t*>(src);
       for (std::size_t i = 0; i < nf; ++i)
-        for (std::size_t c = 0; c < nc; ++c)
-          dst.channel(c)[i] = static_cast<F>(s[i * nc + c] * (1.0 / 2147483648.0));
+        for (std::size_t c = 0; c < nc; ++c) dst.channel(c)[i] = static_cast<F>(s[i * nc + c] * (1.0 / 2147483648.0));
       break;
     }
     case SampleFormat::Float32: {
@@ -107,8 +107,8 @@ void interleave_impl(AudioView<const F> src, SampleFormat format, void* dst) noe
       auto* d = static_cast<std::int32_t*>(dst);
       for (std::size_t i = 0; i < nf; ++i)
         for (std::size_t c = 0; c < nc; ++c)
-          d[i * nc + c] = clip_round<std::int32_t>(static_cast<double>(src.channel(c)[i]) * 2147483648.0,
-                                                   -2147483648.0, 2147483647.0);
+          d[i * nc + c] = clip_round<std::int32_t>(static_cast<double>(src.channel(c)[i]) * 2147483648.0, -2147483648.0,
+                                                   2147483647.0);
       break;
     }
     case SampleFormat::Float32: {
@@ -137,24 +137,35 @@ bool has_non_finite_impl(const F* data, std::size_t n) noexcept {
 
 std::size_t bytes_per_sample(SampleFormat format) noexcept {
   switch (format) {
-    case SampleFormat::UInt8: return 1;
-    case SampleFormat::Int16: return 2;
-    case SampleFormat::Int24: return 3;
-    case SampleFormat::Int32: return 4;
-    case SampleFormat::Float32: return 4;
-    case SampleFormat::Float64: return 8;
+    case SampleFormat::UInt8:
+      return 1;
+    case SampleFormat::Int16:
+      return 2;
+    case SampleFormat::Int24:
+      return 3;
+    case SampleFormat::Int32:
+    case SampleFormat::Float32:
+      return 4;
+    case SampleFormat::Float64:
+      return 8;
   }
   return 0;
 }
 
 std::string_view to_string(SampleFormat format) noexcept {
   switch (format) {
-    case SampleFormat::UInt8: return "uint8";
-    case SampleFormat::Int16: return "int16";
-    case SampleFormat::Int24: return "int24";
-    case SampleFormat::Int32: return "int32";
-    case SampleFormat::Float32: return "float32";
-    case SampleFormat::Float64: return "float64";
+    case SampleFormat::UInt8:
+      return "uint8";
+    case SampleFormat::Int16:
+      return "int16";
+    case SampleFormat::Int24:
+      return "int24";
+    case SampleFormat::Int32:
+      return "int32";
+    case SampleFormat::Float32:
+      return "float32";
+    case SampleFormat::Float64:
+      return "float64";
   }
   return "unknown";
 }
@@ -183,7 +194,11 @@ void interleave(AudioView<const float> src, SampleFormat format, void* dst) noex
 void interleave(AudioView<const double> src, SampleFormat format, void* dst) noexcept {
   interleave_impl(src, format, dst);
 }
-bool has_non_finite(const float* data, std::size_t n) noexcept { return has_non_finite_impl(data, n); }
-bool has_non_finite(const double* data, std::size_t n) noexcept { return has_non_finite_impl(data, n); }
+bool has_non_finite(const float* data, std::size_t n) noexcept {
+  return has_non_finite_impl(data, n);
+}
+bool has_non_finite(const double* data, std::size_t n) noexcept {
+  return has_non_finite_impl(data, n);
+}
 
 }  // namespace percept

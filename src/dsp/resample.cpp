@@ -16,11 +16,16 @@ namespace {
 
 unsigned long soxr_recipe(ResampleQuality q) {
   switch (q) {
-    case ResampleQuality::Quick: return SOXR_QQ;
-    case ResampleQuality::Low: return SOXR_LQ;
-    case ResampleQuality::Medium: return SOXR_MQ;
-    case ResampleQuality::High: return SOXR_HQ;
-    case ResampleQuality::VeryHigh: return SOXR_VHQ;
+    case ResampleQuality::Quick:
+      return SOXR_QQ;
+    case ResampleQuality::Low:
+      return SOXR_LQ;
+    case ResampleQuality::Medium:
+      return SOXR_MQ;
+    case ResampleQuality::High:
+      return SOXR_HQ;
+    case ResampleQuality::VeryHigh:
+      return SOXR_VHQ;
   }
   return SOXR_HQ;
 }
@@ -34,8 +39,10 @@ void check_rates(double source_rate, double target_rate) {
 template <class T>
 soxr_t create(double source_rate, double target_rate, unsigned channels, ResampleQuality quality, bool split) {
   soxr_datatype_t type;
-  if constexpr (std::is_same_v<T, float>) type = split ? SOXR_FLOAT32_S : SOXR_FLOAT32_I;
-  else type = split ? SOXR_FLOAT64_S : SOXR_FLOAT64_I;
+  if constexpr (std::is_same_v<T, float>)
+    type = split ? SOXR_FLOAT32_S : SOXR_FLOAT32_I;
+  else
+    type = split ? SOXR_FLOAT64_S : SOXR_FLOAT64_I;
   const soxr_io_spec_t io = soxr_io_spec(type, type);
   const soxr_quality_spec_t qs = soxr_quality_spec(soxr_recipe(quality), 0);
   soxr_error_t err = nullptr;
@@ -132,8 +139,8 @@ std::size_t StreamResampler::process(const float* in, std::size_t frames, float*
   const soxr_error_t err = soxr_process(impl_->soxr, in, frames, &idone, out, out_capacity, &odone);
   if (err) throw StreamError(std::string("resampler: libsoxr failed: ") + err);
   if (idone < frames)
-    throw InvalidArgument("resampler: output buffer too small (" + std::to_string(out_capacity) +
-                          " frames for " + std::to_string(frames) + " input frames; use max_output_frames())");
+    throw InvalidArgument("resampler: output buffer too small (" + std::to_string(out_capacity) + " frames for " +
+                          std::to_string(frames) + " input frames; use max_output_frames())");
   return odone;
 }
 
@@ -145,12 +152,17 @@ std::size_t StreamResampler::flush(float* out, std::size_t out_capacity) {
 }
 
 std::size_t StreamResampler::max_output_frames(std::size_t input_frames) const noexcept {
-  return static_cast<std::size_t>(std::ceil(static_cast<double>(input_frames) * target_rate_ / source_rate_ +
-                                            soxr_delay(impl_->soxr))) + 64;
+  return static_cast<std::size_t>(
+             std::ceil(static_cast<double>(input_frames) * target_rate_ / source_rate_ + soxr_delay(impl_->soxr))) +
+         64;
 }
 
-double StreamResampler::delay() const noexcept { return soxr_delay(impl_->soxr); }
+double StreamResampler::delay() const noexcept {
+  return soxr_delay(impl_->soxr);
+}
 
-void StreamResampler::reset() { soxr_clear(impl_->soxr); }
+void StreamResampler::reset() {
+  soxr_clear(impl_->soxr);
+}
 
 }  // namespace percept::dsp

@@ -25,8 +25,7 @@ class AudioView {
 
   AudioView() = default;
   /// `channels` points at `num_channels` channel pointers; the view starts `offset` frames in.
-  AudioView(T* const* channels, std::size_t num_channels, std::size_t num_frames,
-            std::size_t offset = 0) noexcept
+  AudioView(T* const* channels, std::size_t num_channels, std::size_t num_frames, std::size_t offset = 0) noexcept
       : channels_(channels), num_channels_(num_channels), num_frames_(num_frames), offset_(offset) {}
 
   [[nodiscard]] std::size_t num_channels() const noexcept { return num_channels_; }
@@ -57,15 +56,12 @@ class AudioView {
 
   /// A view of T converts to a view of const T.
   operator AudioView<const T>() const noexcept  // NOLINT(google-explicit-constructor)
-    requires(!std::is_const_v<T>)
-  {
+      requires(!std::is_const_v<T>) {
     return AudioView<const T>(const_cast<const T* const*>(channels_), num_channels_, num_frames_, offset_);
   }
 
   /// Sets every sample to zero.
-  void clear() const noexcept
-    requires(!std::is_const_v<T>)
-  {
+  void clear() const noexcept requires(!std::is_const_v<T>) {
     for (std::size_t c = 0; c < num_channels_; ++c)
       for (std::size_t i = 0; i < num_frames_; ++i) channel(c)[i] = T{};
   }

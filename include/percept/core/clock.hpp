@@ -22,9 +22,7 @@ struct Clock {
   /// Seconds since the clock's epoch, as a double (what Python sees).
   [[nodiscard]] static double now_seconds() noexcept { return static_cast<double>(now_ns()) * 1e-9; }
   [[nodiscard]] static double to_seconds(std::int64_t ns) noexcept { return static_cast<double>(ns) * 1e-9; }
-  [[nodiscard]] static std::int64_t from_seconds(double s) noexcept {
-    return static_cast<std::int64_t>(s * 1e9);
-  }
+  [[nodiscard]] static std::int64_t from_seconds(double s) noexcept { return static_cast<std::int64_t>(s * 1e9); }
 };
 
 }  // namespace percept

@@ -29,9 +29,9 @@ class Error : public std::runtime_error {
   ErrorKind kind_;
 };
 
-#define PERCEPT_DEFINE_ERROR(Name, Kind)                                        \
-  class Name : public Error {                                                   \
-   public:                                                                      \
+#define PERCEPT_DEFINE_ERROR(Name, Kind)                                           \
+  class Name : public Error {                                                      \
+   public:                                                                         \
     explicit Name(const std::string& message) : Error(message, ErrorKind::Kind) {} \
   }
 

@@ -104,7 +104,8 @@ INSTANTIATE_TEST_SUITE_P(Formats, IntegerRoundTrip,
                                            IntCase{"x.flac", "PCM_24", 24}, IntCase{"x.aiff", "PCM_24", 24},
                                            IntCase{"x.wav", "PCM_U8", 8}),
                          [](const auto& param_info) {
-                           std::string n = std::string(param_info.param.file).substr(2) + "_" + param_info.param.subtype;
+                           std::string n =
+                               std::string(param_info.param.file).substr(2) + "_" + param_info.param.subtype;
                            for (char& ch : n)
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;
