@@ -21,6 +21,15 @@ from ._percept import (  # noqa: F401  (re-exported)
     clock_ns,
 )
 from ._io import AudioFile, get_duration, info, load, resample, write  # noqa: F401
+from ._streams import (  # noqa: F401
+    Duplex,
+    InputStream,
+    JackDummyServer,
+    OutputStream,
+    devices,
+    engine_chain,
+    host_apis,
+)
 
 __version__ = "0.1.0"
 
@@ -28,4 +37,5 @@ __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError", "Processor",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
+    "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis",
 ]
