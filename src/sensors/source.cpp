@@ -87,19 +87,28 @@ void ThreadedSource::start() {
   if (thread_.joinable()) thread_.join();
   stop_requested_.store(false, std::memory_order_release);
   open();  // errors reach the caller; the source stays Idle
-  std::lock_guard lock(mutex_);
-  item_bytes_ = format_.item_bytes();
-  if (item_bytes_ == 0) throw InvalidArgument("sensor source: the stream format has an empty item shape");
-  const double want = history_seconds_ * std::max(format_.nominal_rate, 0.0);
-  capacity_ = std::max<std::size_t>(min_items_, static_cast<std::size_t>(want + 1.0));
-  data_.assign(capacity_ * item_bytes_, std::byte{0});
-  times_.assign(capacity_, 0);
-  written_ = read_cursor_ = items_read_ = dropped_ = 0;
-  source_dropped_.store(0, std::memory_order_relaxed);
-  error_.clear();
-  failed_ns_ = 0;
-  started_ns_ = Clock::now_ns();
-  state_ = SourceState::Running;
+  {
+    std::lock_guard lock(mutex_);
+    item_bytes_ = format_.item_bytes();
+    if (item_bytes_ == 0) throw InvalidArgument("sensor source: the stream format has an empty item shape");
+    const double want = history_seconds_ * std::max(format_.nominal_rate, 0.0);
+    capacity_ = std::max<std::size_t>(min_items_, static_cast<std::size_t>(want + 1.0));
+    data_.assign(capacity_ * item_bytes_, std::byte{0});
+    times_.assign(capacity_, 0);
+    written_ = read_cursor_ = items_read_ = dropped_ = 0;
+    source_dropped_.store(0, std::memory_order_relaxed);
+    error_.clear();
+    failed_ns_ = 0;
+    started_ns_ = Clock::now_ns();
+    state_ = SourceState::Running;
+  }
+  try {
+    on_started();
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    state_ = SourceState::Idle;
+    throw;
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -168,6 +177,7 @@ void ThreadedSource::push(const void* data, std::size_t n, const std::int64_t* t
   if (n == 0) return;
   {
     std::lock_guard lock(mutex_);
+    if (state_ != SourceState::Running || capacity_ == 0) return;  // not started: nothing is kept
     const auto* src = static_cast<const std::byte*>(data);
     if (n > capacity_) {  // only the newest capacity_ items can be kept
       const std::size_t skip = n - capacity_;

@@ -139,6 +139,9 @@ class ThreadedSource : public Source {
   /// Must return within a fraction of a second so that stop() is prompt (check stopping()).
   virtual bool poll() = 0;
   virtual void close() noexcept {}
+  /// Called by start() once the history is ready and the state is Running, before the thread starts
+  /// (producers fed from elsewhere begin here so that no item is lost). Throwing undoes the start.
+  virtual void on_started() {}
 
   void set_format(StreamFormat format);
   /// Appends `n` items (n * item_bytes bytes) with their capture times.
