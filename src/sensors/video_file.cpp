@@ -1,0 +1,282 @@
+// Fragmented-MP4 writing and whole-file decoding for recorded sessions (FFmpeg's libraries).
+// The Recorder needs a muxer set up for crash safety (an empty moov up front and a fragment closed at
+// every flush), which is why it has its own small writer rather than a general video writer.
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+}
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+
+#include "percept/core/error.hpp"
+#include "stream_writers.hpp"
+
+namespace percept::sensors::detail {
+
+namespace {
+
+std::string av_error(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+class VideoWriter final : public StreamWriter {
+ public:
+  VideoWriter(const std::string& path, const std::string& index_path, const StreamFormat& f, int quality,
+              double /*flush_seconds*/)
+      : path_(path), index_(index_path) {
+    if (av_log_get_level() == AV_LOG_INFO) av_log_set_level(AV_LOG_ERROR);  // no encoder banners on stderr
+    if (f.type != ElementType::UInt8 || f.item_shape.size() != 3 || f.item_shape[2] != 3)
+      throw InvalidArgument("Recorder: video frames must be uint8 (H, W, 3) BGR for '" + path + "'");
+    height_ = static_cast<int>(f.item_shape[0]);
+    width_ = static_cast<int>(f.item_shape[1]);
+    if (width_ % 2 || height_ % 2 || width_ < 2 || height_ < 2)
+      throw InvalidArgument("Recorder: video size " + std::to_string(width_) + "x" + std::to_string(height_) +
+                            " cannot be stored as 4:2:0 MP4 (width and height must be even)");
+    int rc = avformat_alloc_output_context2(&oc_, nullptr, "mp4", path.c_str());
+    if (rc < 0 || !oc_) throw FormatError("cannot create MP4 muxer for '" + path + "': " + av_error(rc));
+    const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+    if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+    if (!codec) throw FormatError("no H.264 or MPEG-4 encoder in this FFmpeg build (writing '" + path + "')");
+    st_ = avformat_new_stream(oc_, nullptr);
+    ctx_ = avcodec_alloc_context3(codec);
+    if (!st_ || !ctx_) throw FormatError("out of memory setting up '" + path + "'");
+    ctx_->width = width_;
+    ctx_->height = height_;
+    ctx_->pix_fmt = AV_PIX_FMT_YUV420P;
+    ctx_->time_base = AVRational{1, 1000};  // pts in ms of capture time; exact times are in the index
+    const double fps = f.nominal_rate > 0 ? f.nominal_rate : 30.0;
+    ctx_->framerate = av_d2q(fps, 1000);
+    ctx_->gop_size = std::max(1, static_cast<int>(fps));
+    ctx_->max_b_frames = 0;  // every frame leaves the encoder at once: nothing held back at a crash
+    if (oc_->oformat->flags & AVFMT_GLOBALHEADER) ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    AVDictionary* opts = nullptr;
+    if (std::strcmp(codec->name, "libx264") == 0) {
+      av_dict_set(&opts, "preset", "veryfast", 0);
+      av_dict_set(&opts, "tune", "zerolatency", 0);
+      av_dict_set(&opts, "crf", std::to_string(quality).c_str(), 0);
+    } else {
+      ctx_->flags |= AV_CODEC_FLAG_QSCALE;
+      ctx_->global_quality = FF_QP2LAMBDA * std::clamp(quality / 5, 2, 31);
+    }
+    rc = avcodec_open2(ctx_, codec, &opts);
+    av_dict_free(&opts);
+    if (rc < 0)
+      throw FormatError("cannot open the " + std::string(codec->name) + " encoder for '" + path + "': " + av_error(rc));
+    avcodec_parameters_from_context(st_->codecpar, ctx_);
+    st_->time_base = ctx_->time_base;
+    rc = avio_open(&oc_->pb, path.c_str(), AVIO_FLAG_WRITE);
+    if (rc < 0) throw FileError("cannot create '" + path + "': " + av_error(rc));
+    AVDictionary* mux = nullptr;
+    av_dict_set(&mux, "movflags", "frag_custom+empty_moov+default_base_moof", 0);
+    rc = avformat_write_header(oc_, &mux);
+    av_dict_free(&mux);
+    if (rc < 0) throw FormatError("cannot write the MP4 header of '" + path + "': " + av_error(rc));
+    header_written_ = true;
+    frame_ = av_frame_alloc();
+    pkt_ = av_packet_alloc();
+    frame_->format = AV_PIX_FMT_YUV420P;
+    frame_->width = width_;
+    frame_->height = height_;
+    if (!frame_ || !pkt_ || av_frame_get_buffer(frame_, 0) < 0) throw FormatError("out of memory for '" + path + "'");
+    sws_ = sws_getContext(width_, height_, AV_PIX_FMT_BGR24, width_, height_, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr,
+                          nullptr, nullptr);
+    if (!sws_) throw FormatError("cannot set up colour conversion for '" + path + "'");
+    index_.write("file_position,stream_index,t_ns\n");
+  }
+
+  ~VideoWriter() override {
+    try {
+      close();
+    } catch (...) {  // destructor: errors were reported by an explicit close()
+    }
+    free_all();
+  }
+
+  void write(const Chunk& c, std::int64_t /*lost: visible as a jump of stream_index*/) override {
+    const std::size_t frame_bytes = static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_) * 3;
+    std::string rows;
+    char buf[96];
+    for (std::size_t k = 0; k < c.size(); ++k) {
+      if (first_t_ < 0) first_t_ = c.t_ns[k];
+      std::int64_t pts = (c.t_ns[k] - first_t_) / 1'000'000;
+      if (pts <= last_pts_) pts = last_pts_ + 1;
+      last_pts_ = pts;
+      if (av_frame_make_writable(frame_) < 0) throw FormatError("out of memory encoding '" + path_ + "'");
+      const std::uint8_t* src[1] = {reinterpret_cast<const std::uint8_t*>(c.data.data()) + k * frame_bytes};
+      const int src_stride[1] = {width_ * 3};
+      sws_scale(sws_, src, src_stride, 0, height_, frame_->data, frame_->linesize);
+      frame_->pts = pts;
+      encode(frame_);
+      std::snprintf(buf, sizeof buf, "%" PRId64 ",%" PRId64 ",%" PRId64 "\n", frames_,
+                    c.first_index + static_cast<std::int64_t>(k), c.t_ns[k]);
+      rows += buf;
+      ++frames_;
+    }
+    index_.write(rows);
+  }
+
+  void flush() override {
+    if (!oc_ || closed_) return;
+    const int rc = av_write_frame(oc_, nullptr);  // closes the current fragment
+    if (rc < 0) throw FileError("cannot write '" + path_ + "': " + av_error(rc));
+    avio_flush(oc_->pb);
+    index_.flush();
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    if (ctx_ && header_written_) {
+      encode(nullptr);
+      const int rc = av_write_trailer(oc_);
+      if (rc < 0) throw FileError("cannot finish '" + path_ + "': " + av_error(rc));
+    }
+    if (oc_ && oc_->pb) avio_closep(&oc_->pb);
+    index_.close();
+  }
+
+ private:
+  void encode(AVFrame* f) {
+    int rc = avcodec_send_frame(ctx_, f);
+    if (rc < 0 && rc != AVERROR_EOF) throw FormatError("encoding '" + path_ + "': " + av_error(rc));
+    for (;;) {
+      rc = avcodec_receive_packet(ctx_, pkt_);
+      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) break;
+      if (rc < 0) throw FormatError("encoding '" + path_ + "': " + av_error(rc));
+      av_packet_rescale_ts(pkt_, ctx_->time_base, st_->time_base);
+      pkt_->stream_index = st_->index;
+      rc = av_write_frame(oc_, pkt_);  // one stream: no interleaving needed, nothing held back
+      if (rc < 0) throw FileError("cannot write '" + path_ + "': " + av_error(rc));
+    }
+  }
+  void free_all() {
+    if (sws_) sws_freeContext(sws_);
+    av_frame_free(&frame_);
+    av_packet_free(&pkt_);
+    avcodec_free_context(&ctx_);
+    if (oc_) {
+      if (oc_->pb) avio_closep(&oc_->pb);
+      avformat_free_context(oc_);
+      oc_ = nullptr;
+    }
+  }
+
+  std::string path_;
+  TextFile index_;
+  int width_ = 0, height_ = 0;
+  AVFormatContext* oc_ = nullptr;
+  AVStream* st_ = nullptr;
+  AVCodecContext* ctx_ = nullptr;
+  AVFrame* frame_ = nullptr;
+  AVPacket* pkt_ = nullptr;
+  SwsContext* sws_ = nullptr;
+  bool header_written_ = false;
+  bool closed_ = false;
+  std::int64_t first_t_ = -1;
+  std::int64_t last_pts_ = -1;
+  std::int64_t frames_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<StreamWriter> make_video_writer(const std::string& path, const std::string& index_path,
+                                                const StreamFormat& format, int quality, double flush_seconds) {
+  return std::make_unique<VideoWriter>(path, index_path, format, quality, flush_seconds);
+}
+
+std::vector<std::uint8_t> decode_video_bgr(const std::string& path, std::size_t& frames, int& width, int& height) {
+  frames = 0;
+  width = height = 0;
+  AVFormatContext* ic = nullptr;
+  int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
+  if (rc < 0) {
+    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + av_error(rc));
+    throw FormatError("cannot read video '" + path + "': " + av_error(rc));
+  }
+  std::vector<std::uint8_t> out;
+  AVCodecContext* dec = nullptr;
+  AVPacket* pkt = av_packet_alloc();
+  AVFrame* frame = av_frame_alloc();
+  SwsContext* sws = nullptr;
+  auto cleanup = [&] {
+    if (sws) sws_freeContext(sws);
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    avformat_close_input(&ic);
+  };
+  try {
+    avformat_find_stream_info(ic, nullptr);
+    const int vs = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    if (vs < 0) throw FormatError("'" + path + "' has no video stream");
+    const AVCodec* codec = avcodec_find_decoder(ic->streams[vs]->codecpar->codec_id);
+    if (!codec) throw FormatError("'" + path + "': no decoder for its video codec");
+    dec = avcodec_alloc_context3(codec);
+    avcodec_parameters_to_context(dec, ic->streams[vs]->codecpar);
+    rc = avcodec_open2(dec, codec, nullptr);
+    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + av_error(rc));
+    width = dec->width;
+    height = dec->height;
+    const std::size_t frame_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3;
+    auto take = [&] {
+      for (;;) {
+        rc = avcodec_receive_frame(dec, frame);
+        if (rc < 0) return;
+        sws = sws_getCachedContext(sws, frame->width, frame->height, static_cast<AVPixelFormat>(frame->format), width,
+                                   height, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+        out.resize((frames + 1) * frame_bytes);
+        std::uint8_t* dst[1] = {out.data() + frames * frame_bytes};
+        const int dst_stride[1] = {width * 3};
+        sws_scale(sws, frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+        ++frames;
+      }
+    };
+    // A file cut by a crash ends inside a fragment: read errors end the stream, frames before stay.
+    while (av_read_frame(ic, pkt) >= 0) {
+      if (pkt->stream_index == vs && avcodec_send_packet(dec, pkt) >= 0) take();
+      av_packet_unref(pkt);
+    }
+    avcodec_send_packet(dec, nullptr);
+    take();
+  } catch (...) {
+    cleanup();
+    throw;
+  }
+  cleanup();
+  return out;
+}
+
+std::size_t count_video_frames(const std::string& path, int& width, int& height) {
+  AVFormatContext* ic = nullptr;
+  int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
+  if (rc < 0) {
+    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + av_error(rc));
+    throw FormatError("cannot read video '" + path + "': " + av_error(rc));
+  }
+  avformat_find_stream_info(ic, nullptr);
+  const int vs = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (vs < 0) {
+    avformat_close_input(&ic);
+    throw FormatError("'" + path + "' has no video stream");
+  }
+  width = ic->streams[vs]->codecpar->width;
+  height = ic->streams[vs]->codecpar->height;
+  std::size_t n = 0;
+  AVPacket* pkt = av_packet_alloc();
+  while (pkt && av_read_frame(ic, pkt) >= 0) {
+    if (pkt->stream_index == vs) ++n;
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  avformat_close_input(&ic);
+  return n;
+}
+
+}  // namespace percept::sensors::detail
