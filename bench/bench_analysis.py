@@ -145,13 +145,16 @@ def torch_peers():
 
 
 # ---------------------------------------------------------------------------------------------
-def best_of(fn, repeat):
+def best_of(fn, repeat, cpu=False):
+    """Best of `repeat` runs after a warm-up: wall seconds, or CPU seconds of this process (cpu=True,
+    steadier on a loaded machine for single-threaded work)."""
+    clock = time.process_time if cpu else time.perf_counter
     fn()  # warm-up (plans, caches)
     times = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return min(times)
 
 
@@ -181,7 +184,7 @@ def main():
 
     out(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; best of {args.repeat}")
     out()
-    out("### 1. 60 s at 22.05 kHz, single thread (seconds, lower is better)")
+    out("### 1. 60 s at 22.05 kHz, single thread (CPU seconds of the process, best of N; wall in brackets)")
     out()
     out("| feature | percept | numpy/scipy (librosa's definitions) | torchaudio 0.13 | vs numpy/scipy | vs torchaudio "
         "| vs librosa as quoted (~0.3 s) |")
@@ -194,11 +197,16 @@ def main():
     peers = {"log-mel": lambda: np_logmel(y), "MFCC": lambda: np_mfcc(y), "onset strength": lambda: np_onset_strength(y)}
     tp = torch_peers()
     for name in ours:
-        a = best_of(ours[name], args.repeat)
-        b = best_of(peers[name], max(3, args.repeat // 2))
-        c = best_of(lambda: tp[name](y), max(3, args.repeat // 2)) if tp else float("nan")
+        rp = max(3, args.repeat // 2)
+        a, aw = best_of(ours[name], args.repeat, True), best_of(ours[name], args.repeat)
+        b, bw = best_of(peers[name], rp, True), best_of(peers[name], rp)
+        if tp:
+            c, cw = best_of(lambda: tp[name](y), rp, True), best_of(lambda: tp[name](y), rp)
+        else:
+            c = cw = float("nan")
         q = LIBROSA_QUOTED[name]
-        out(f"| {name} | {a:.4f} | {b:.4f} | {c:.4f} | {b / a:.1f}x | {c / a:.1f}x | {q / a:.1f}x |")
+        out(f"| {name} | {a:.4f} ({aw:.4f}) | {b:.4f} ({bw:.4f}) | {c:.4f} ({cw:.4f}) | {b / a:.1f}x | {c / a:.1f}x "
+            f"| {q / a:.1f}x (wall {q / aw:.1f}x) |")
     # numerical agreement with the peer, as a sanity check of the comparison
     d = np.max(np.abs(ours["log-mel"]() - np_logmel(y)))
     out()
@@ -254,7 +262,7 @@ def main():
     out("### 4. Batch: (8, 60 s) log-mel, all cores vs one")
     out()
     Y = np.stack([np.roll(y, 1000 * i) for i in range(8)])
-    t_all = best_of(lambda: percept.feature.melspectrogram(y=Y, sr=SR), 3)
+    t_all = best_of(lambda: percept.feature.melspectrogram(y=Y, sr=SR), 3)  # wall: several threads
     t_one = best_of(lambda: [percept.feature.melspectrogram(y=Y[i], sr=SR) for i in range(8)], 3)
     out(f"one row at a time: {t_one:.3f} s; (8, n) array on {os.cpu_count()} cores: {t_all:.3f} s "
         f"-> {t_one / t_all:.2f}x")
