@@ -21,6 +21,7 @@
 #include "percept/analysis/batch.hpp"
 #include "percept/analysis/features.hpp"
 #include "percept/analysis/fft.hpp"
+#include "percept/analysis/normalize.hpp"
 #include "percept/analysis/rhythm.hpp"
 #include "percept/analysis/spectrum.hpp"
 #include "percept/analysis/streaming.hpp"
@@ -967,6 +968,39 @@ void bind_analysis(py::module_& root) {
         return out;
       },
       py::arg("paths"), py::arg("sr"), py::arg("threads") = 0);
+
+  // ------------------------------------------------------------------ per-band standardisation
+  py::class_<BandStandardizer>(m, "BandStandardizer",
+                               "C++ twin of percept.util.BandStandardizer (real-time transform_frame).")
+      .def(py::init<double>(), py::arg("eps") = 1e-8)
+      .def(
+          "partial_fit",
+          [](BandStandardizer& s, const py::array& X) {
+            std::vector<py::ssize_t> lead;
+            auto mats = spectrogram_rows<double>(X, "BandStandardizer", lead);
+            for (const auto& mtx : mats) s.partial_fit(mtx);
+          },
+          py::arg("X"))
+      .def(
+          "transform",
+          [](const BandStandardizer& s, const py::array& X) -> py::object {
+            auto run = [&](auto tag) -> py::object {
+              using T = decltype(tag);
+              std::vector<py::ssize_t> lead;
+              auto mats = spectrogram_rows<T>(X, "BandStandardizer", lead);
+              for (auto& mtx : mats) s.transform(mtx);
+              return matrices_to_numpy(std::move(mats), lead);
+            };
+            if (is_f64(X)) return run(double{});
+            return run(float{});
+          },
+          py::arg("X"))
+      .def("set_statistics", &BandStandardizer::set_statistics, py::arg("count"), py::arg("mean"), py::arg("m2"))
+      .def_property_readonly("count", &BandStandardizer::count)
+      .def_property_readonly("mean",
+                             [](const BandStandardizer& s) { return vec_to_numpy(std::vector<double>(s.mean())); })
+      .def_property_readonly("std", [](const BandStandardizer& s) { return vec_to_numpy(s.stddev()); })
+      .def_property_readonly("m2", [](const BandStandardizer& s) { return vec_to_numpy(std::vector<double>(s.m2())); });
 
   // ------------------------------------------------------------------ streaming analysers
   using Proc = dsp::Processor;

@@ -104,6 +104,13 @@ def test_band_standardizer_partial_fit_equals_full_fit(tmp_path):
     np.testing.assert_allclose(flat.mean(axis=1), 0, atol=1e-4)
     np.testing.assert_allclose(flat.std(axis=1), 1, atol=1e-4)
     np.testing.assert_allclose(parts.inverse_transform(Z), X, rtol=1e-4, atol=1e-4)
+    native = parts.to_native()
+    np.testing.assert_allclose(native.transform(X), Z, rtol=1e-5, atol=1e-5)
+    cxx = percept._percept.analysis.BandStandardizer()
+    for x in X:
+        cxx.partial_fit(x)
+    np.testing.assert_allclose(cxx.mean, parts.mean_, rtol=1e-10)
+    np.testing.assert_allclose(cxx.std, parts.std_, rtol=1e-10)
     path = tmp_path / "stats.npz"
     parts.save(path)
     again = percept.util.BandStandardizer.load(path)
