@@ -445,6 +445,7 @@ void bind_analysis(py::module_& root) {
             std::memcpy(flat, c.data(), static_cast<std::size_t>(c.size()) * sizeof(T));
           }
           const auto n = static_cast<std::size_t>(out.size());
+          check_finite(flat, n, amplitude ? "amplitude_to_db" : "power_to_db");
           {
             py::gil_scoped_release release;
             if (amplitude)
@@ -518,6 +519,8 @@ void bind_analysis(py::module_& root) {
           using T = decltype(tag);
           std::vector<py::ssize_t> lead;
           auto mats = spectrogram_rows<T>(S, "melspectrogram", lead);
+          if (mats.empty() || mats[0].n_bins < 2)
+            throw InvalidArgument("melspectrogram: the spectrogram needs at least 2 frequency bins");
           const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
           MelFilterbank<T> fb(make_mel(sr, n_fft, n_mels, fmin, fmax, htk, norm));
           std::vector<FrameMatrix<T>> outs(mats.size());
@@ -593,6 +596,8 @@ void bind_analysis(py::module_& root) {
           using T = decltype(tag);
           std::vector<py::ssize_t> lead;
           auto mats = spectrogram_rows<T>(S, kind.c_str(), lead);
+          if (mats.empty() || mats[0].n_bins < 2)
+            throw InvalidArgument("spectral_" + kind + ": the spectrogram needs at least 2 frequency bins");
           const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
           std::vector<std::vector<T>> outs(mats.size());
           {
@@ -631,6 +636,8 @@ void bind_analysis(py::module_& root) {
           using T = decltype(tag);
           std::vector<py::ssize_t> lead;
           auto mats = spectrogram_rows<T>(S, "spectral_contrast", lead);
+          if (mats.empty() || mats[0].n_bins < 2)
+            throw InvalidArgument("spectral_contrast: the spectrogram needs at least 2 frequency bins");
           const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
           std::vector<FrameMatrix<T>> outs(mats.size());
           {

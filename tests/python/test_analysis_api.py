@@ -156,6 +156,10 @@ def test_errors_are_percept_errors():
     with pytest.raises(percept.ParameterError):
         percept.power_to_db(np.ones(3), amin=0)
     with pytest.raises(percept.ParameterError):
+        percept.power_to_db(np.array([1.0, np.nan]))
+    with pytest.raises(percept.ParameterError):
+        percept.feature.spectral_centroid(S=np.ones((1, 10), dtype=np.float32))
+    with pytest.raises(percept.ParameterError):
         percept.streaming.StreamingMel(sr=22050).process_chunk(np.array([np.inf], dtype=np.float32))
     with pytest.raises(percept.ParameterError):
         percept.filters.mel(sr=22050, n_fft=2048, fmin=20000)
