@@ -185,3 +185,22 @@ def test_dtypes_follow_librosa():
     mag, phase = percept.magphase(percept.stft(y32))
     assert mag.dtype == np.float32 and phase.dtype == np.complex64
     np.testing.assert_allclose(mag * phase, percept.stft(y32), atol=1e-5)
+
+
+def test_streaming_double_input_no_center_and_channel_average():
+    y = load("in_chirp")
+    # float64 chunks are analysed in float32: same frames as the offline call on float32 samples
+    ref = percept.feature.melspectrogram(y=y, sr=SR, n_fft=1024, hop_length=300, center=False, n_mels=40)
+    a = percept.streaming.StreamingMel(sr=SR, n_fft=1024, hop_length=300, center=False, n_mels=40, log=False)
+    out = stream(a, y.astype(np.float64), 999)
+    assert out.shape == ref.shape
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-6 * ref.max())
+    # process() averages the channels: a stereo pair (y, y) gives the frames of y
+    b = percept.streaming.StreamingMel(sr=SR)
+    b.set_queue_frames(4096)
+    b.process(np.stack([y, y]), sample_rate=SR)
+    c = percept.streaming.StreamingMel(sr=SR)
+    c.set_queue_frames(4096)
+    c.process(y, sample_rate=SR)
+    np.testing.assert_array_equal(b.read_frames(), c.read_frames())
+    assert a.latency == 1024 and b.latency == 1024
