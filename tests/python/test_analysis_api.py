@@ -204,3 +204,18 @@ def test_streaming_double_input_no_center_and_channel_average():
     c.process(y, sample_rate=SR)
     np.testing.assert_array_equal(b.read_frames(), c.read_frames())
     assert a.latency == 1024 and b.latency == 1024
+
+
+def test_zero_crossing_options_and_other_dct_types():
+    import scipy.fft
+
+    y = load("in_speech")
+    base = percept.feature.zero_crossing_rate(y)
+    # pad=True counts the first sample of each frame as a crossing: exactly +1/frame_length
+    np.testing.assert_allclose(percept.feature.zero_crossing_rate(y, pad=True), base + 1 / 2048, atol=1e-12)
+    assert percept.feature.zero_crossing_rate(y, zero_pos=False).shape == base.shape
+    L = percept.power_to_db(percept.feature.melspectrogram(y=y))
+    M3 = percept.feature.mfcc(y=y, dct_type=3, n_mfcc=13)
+    np.testing.assert_allclose(M3, scipy.fft.dct(L, axis=-2, type=3, norm="ortho")[:13], rtol=1e-5, atol=1e-3)
+    with pytest.raises(percept.ParameterError):
+        percept.feature.mfcc(y=y, dct_type=4)
