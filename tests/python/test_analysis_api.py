@@ -219,3 +219,21 @@ def test_zero_crossing_options_and_other_dct_types():
     np.testing.assert_allclose(M3, scipy.fft.dct(L, axis=-2, type=3, norm="ortho")[:13], rtol=1e-5, atol=1e-3)
     with pytest.raises(percept.ParameterError):
         percept.feature.mfcc(y=y, dct_type=4)
+
+
+def test_streaming_spectral_stats_rows_and_stft_outputs():
+    y = load("in_speech")
+    st = stream(percept.streaming.StreamingSpectralStats(sr=SR), y, 1234)
+    S = percept.feature._spectrogram(y=y)[0]  # float32 magnitude, the streaming analyser's input
+    A = percept._percept.analysis
+    np.testing.assert_allclose(st[1], A.spectral_stat("bandwidth", S, SR)[0], rtol=1e-6)
+    np.testing.assert_array_equal(st[2], A.spectral_stat("rolloff", S, SR)[0])
+    contrast = A.spectral_contrast(S, SR, 200.0, 6, 0.02, False, None)
+    np.testing.assert_allclose(st[4:], contrast, rtol=0, atol=1e-6 * np.abs(contrast).max())
+    mag = stream(percept.streaming.StreamingSTFT(sr=SR, output="magnitude"), y, 4096)
+    ref = np.abs(percept.stft(y))
+    np.testing.assert_allclose(mag, ref, rtol=0, atol=1e-6 * ref.max())
+    pw = stream(percept.streaming.StreamingSTFT(sr=SR, output="power"), y, 4096)
+    np.testing.assert_allclose(pw, ref**2, rtol=0, atol=1e-6 * (ref**2).max())
+    with pytest.raises(percept.ParameterError):
+        percept.streaming.StreamingSTFT(output="phase")
