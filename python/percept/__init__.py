@@ -30,6 +30,24 @@ from ._streams import (  # noqa: F401
     engine_chain,
     host_apis,
 )
+from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.feature & co.)
+    amplitude_to_db,
+    db_to_amplitude,
+    db_to_power,
+    fft_frequencies,
+    frames_to_samples,
+    frames_to_time,
+    hz_to_mel,
+    istft,
+    magphase,
+    mel_frequencies,
+    mel_to_hz,
+    power_to_db,
+    samples_to_frames,
+    stft,
+    time_to_frames,
+)
+from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
@@ -38,4 +56,7 @@ __all__ = [
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
     "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis",
+    "amplitude_to_db", "batch", "beat", "db_to_amplitude", "db_to_power", "feature", "fft_frequencies", "filters",
+    "frames_to_samples", "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz",
+    "onset", "power_to_db", "samples_to_frames", "stft", "streaming", "time_to_frames", "util",
 ]
