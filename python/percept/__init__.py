@@ -22,6 +22,7 @@ from ._percept import (  # noqa: F401  (re-exported)
     info,
 )
 from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
+from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
 
 __version__ = "0.1.0"
 
