@@ -83,12 +83,13 @@ class VideoSource:
     # -- state --------------------------------------------------------------------------------------
     @property
     def stats(self) -> dict:
-        """decoded, delivered, dropped, decode_errors, reconnects, queued, running, ended."""
-        return self._live().stats
+        """decoded, delivered, dropped, decode_errors, reconnects, queued, running, ended (also after close)."""
+        return self._opened().stats
 
     @property
     def info(self) -> dict:
-        return self._live().info
+        """source, format, codec, native_size, size, fps, duration, frame_count, live, notes, ..."""
+        return self._opened().info
 
     @property
     def size(self) -> Tuple[int, int]:
@@ -114,6 +115,11 @@ class VideoSource:
         """Stops the grab thread, joins it and closes the device/file/connection. Idempotent."""
         if self._src is not None:
             self._src.close()
+
+    def _opened(self):
+        if self._src is None:
+            raise _percept.StreamError("video source was not opened")
+        return self._src
 
     def _live(self):
         if self._src is None or self._src.closed:
