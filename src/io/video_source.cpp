@@ -60,7 +60,7 @@ void VideoSource::run() {
         if (stop_ || !live || reconnects_left <= 0) break;
         throw StreamError("video source '" + source_ + "' ended");
       }
-      ++decoded_;
+      frame->index = static_cast<std::int64_t>(decoded_.fetch_add(1));  // continuous across reconnects
       if (options_.realtime && !live && std::isfinite(frame->pts)) {
         if (!paced) {
           pace_origin_ns = Clock::now_ns();

@@ -227,6 +227,36 @@ def test_tcp_stream_that_dies_ends_cleanly_and_never_hangs():
             assert src.stats["ended"]
 
 
+def test_reconnect_after_the_server_restarts():
+    port = free_port()
+    args = ("-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-c:v", "mpeg2video", "-f", "mpegts",
+            f"tcp://127.0.0.1:{port}?listen=1")
+    first = Server(*args)
+    try:
+        src = None
+        for _ in range(50):
+            try:
+                src = video.VideoSource(f"tcp://127.0.0.1:{port}", mode="every", reconnect=20, read_timeout=2,
+                                        open_timeout=2)
+                break
+            except percept.StreamError:
+                time.sleep(0.1)
+        assert src is not None
+        with src:
+            before = src.read(timeout=5)
+            first.stop()
+            with Server(*args):
+                deadline = time.monotonic() + 20
+                while src.stats["reconnects"] == 0 and time.monotonic() < deadline:
+                    f = src.read(timeout=5)
+                    assert f is not None
+                after = src.read(timeout=10)
+                assert src.stats["reconnects"] >= 1
+                assert after.index > before.index  # numbering continues over the reconnect
+    finally:
+        first.stop()
+
+
 def test_clear_errors_for_missing_device_file_and_bad_arguments(tmp_path):
     with pytest.raises(percept.DeviceError, match="/dev/video97"):
         video.VideoSource("/dev/video97")

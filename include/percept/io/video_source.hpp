@@ -151,7 +151,7 @@ class VideoSource {
   mutable std::mutex mutex_;  // guards error_, input_ replacement
   std::exception_ptr error_;
   bool error_reported_ = false;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace percept::io
