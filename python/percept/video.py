@@ -4,7 +4,8 @@
 FFmpeg test source (``"lavfi:testsrc2=size=640x480:rate=30"``) and decodes it on a background thread.
 ``mode='latest'`` keeps only the newest frame (older unread frames are counted in ``stats['dropped']``);
 ``mode='every'`` queues frames (a live source drops and counts what does not fit; a file waits for the
-reader). Frames are :class:`VideoFrame` objects: ``frame.image`` is a read-only uint8 numpy view of the
+reader). A file or lavfi source in 'latest' mode plays at its own frame rate, like a camera
+(``realtime=None`` → paced in 'latest', as fast as the reader in 'every'). Frames are :class:`VideoFrame` objects: ``frame.image`` is a read-only uint8 numpy view of the
 frame's own buffer (no copy), ``frame.pts`` the stream time in seconds and ``frame.capture_time`` the arrival
 time on :func:`percept.clock` — the clock audio uses.
 
@@ -50,13 +51,13 @@ class VideoSource:
                  fps: Optional[float] = None, pixel_format: str = "bgr", mode: str = "latest", *,
                  queue_size: int = 8, input_format: Optional[str] = None, input_pixel_format: Optional[str] = None,
                  options: Optional[Dict[str, str]] = None, open_timeout: float = 10.0, read_timeout: float = 5.0,
-                 threads: int = 0, realtime: bool = False, reconnect: int = 0, strict: bool = False):
+                 threads: int = 0, realtime: Optional[bool] = None, reconnect: int = 0, strict: bool = False):
         self._src = None
         self._src = _percept._VideoSource(
             _source_name(source), _size(size), None if fps is None else float(fps), pixel_format, mode,
             int(queue_size), input_format, input_pixel_format,
             None if options is None else {str(k): str(v) for k, v in options.items()},
-            float(open_timeout), float(read_timeout), int(threads), bool(realtime), int(reconnect), bool(strict))
+            float(open_timeout), float(read_timeout), int(threads), None if realtime is None else bool(realtime), int(reconnect), bool(strict))
         for note in self._src.info["notes"]:
             warnings.warn(f"{self._src.info['source']}: {note}", RequestNotGrantedWarning, stacklevel=2)
 

@@ -79,7 +79,8 @@ VideoSourceOptions make_options(const std::optional<std::pair<int, int>>& size, 
                                 const std::optional<std::string>& input_format,
                                 const std::optional<std::string>& input_pixel_format,
                                 const std::optional<std::map<std::string, std::string>>& options, double open_timeout,
-                                double read_timeout, int threads, bool realtime, int reconnect, bool strict) {
+                                double read_timeout, int threads, std::optional<bool> realtime, int reconnect,
+                                bool strict) {
   VideoSourceOptions o;
   if (size) {
     o.width = size->first;
@@ -192,7 +193,7 @@ void bind_video(py::module_& m) {
                        const std::string& pixel_format, const std::string& mode, std::size_t queue_size,
                        std::optional<std::string> input_format, std::optional<std::string> input_pixel_format,
                        std::optional<std::map<std::string, std::string>> options, double open_timeout,
-                       double read_timeout, int threads, bool realtime, int reconnect, bool strict) {
+                       double read_timeout, int threads, std::optional<bool> realtime, int reconnect, bool strict) {
              auto o = make_options(size, fps, pixel_format, mode, queue_size, input_format, input_pixel_format, options,
                                    open_timeout, read_timeout, threads, realtime, reconnect, strict);
              py::gil_scoped_release nogil;
@@ -202,7 +203,8 @@ void bind_video(py::module_& m) {
            py::arg("pixel_format") = "bgr", py::arg("mode") = "latest", py::arg("queue_size") = 8,
            py::arg("input_format") = py::none(), py::arg("input_pixel_format") = py::none(),
            py::arg("options") = py::none(), py::arg("open_timeout") = 10.0, py::arg("read_timeout") = 5.0,
-           py::arg("threads") = 0, py::arg("realtime") = false, py::arg("reconnect") = 0, py::arg("strict") = false)
+           py::arg("threads") = 0, py::arg("realtime") = py::none(), py::arg("reconnect") = 0,
+           py::arg("strict") = false)
       .def("read", &read_frame, py::arg("timeout") = py::none())
       .def("latest",
            [](const VideoSource& s) -> py::object {

@@ -48,10 +48,12 @@ VideoSource::~VideoSource() {
 
 void VideoSource::run() {
   const bool live = info_.live;
+  const bool pace = !live && options_.realtime.value_or(options_.mode == QueueMode::Latest);
   std::int64_t pace_origin_ns = 0;
   double pace_origin_pts = 0.0;
   bool paced = false;
   int reconnects_left = options_.reconnect;
+  std::int64_t next_index = 0;
   std::exception_ptr failure;
   while (!stop_) {
     try {
@@ -60,8 +62,8 @@ void VideoSource::run() {
         if (stop_ || !live || reconnects_left <= 0) break;
         throw StreamError("video source '" + source_ + "' ended");
       }
-      frame->index = static_cast<std::int64_t>(decoded_.fetch_add(1));  // continuous across reconnects
-      if (options_.realtime && !live && std::isfinite(frame->pts)) {
+      frame->index = next_index++;  // continuous across reconnects
+      if (pace && std::isfinite(frame->pts)) {
         if (!paced) {
           pace_origin_ns = Clock::now_ns();
           pace_origin_pts = frame->pts;
@@ -151,7 +153,7 @@ VideoSource::FramePtr VideoSource::latest() const {
 VideoSourceStats VideoSource::stats() const {
   VideoSourceStats s;
   const auto q = queue_.stats();
-  s.decoded = decoded_;
+  s.decoded = q.pushed;
   s.delivered = q.popped;
   s.dropped = q.dropped;
   s.queued = q.size;
