@@ -160,6 +160,18 @@ def test_latest_mode_skips_and_counts_never_stale():
         src.read()
 
 
+def test_a_generated_source_in_latest_mode_plays_at_its_frame_rate():
+    # Paced like a camera: a prompt reader sees every frame (unpaced, lavfi would race ahead and skip).
+    with video.VideoSource("lavfi:testsrc2=size=64x48:rate=5") as src:
+        got = [src.read(timeout=10) for _ in range(4)]
+        assert [f.index for f in got] == [0, 1, 2, 3]
+        assert src.stats["dropped"] == 0
+    with video.VideoSource("lavfi:testsrc2=size=64x48:rate=5", realtime=False) as src:
+        src.read(timeout=10)
+        time.sleep(0.1)
+        assert src.read(timeout=10).index > 1
+
+
 def test_read_timeout_raises_instead_of_hanging():
     with video.VideoSource("lavfi:testsrc2=size=64x48:rate=1", realtime=True) as src:
         assert src.read(timeout=10) is not None
