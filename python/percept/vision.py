@@ -17,7 +17,7 @@ import numpy as np
 from . import _percept
 
 __all__ = ["cvt_color", "resize", "histogram", "histogram_channels", "gaussian_blur", "difference_of_gaussians",
-           "dog", "PolarMap", "calculate_lut", "convert_image", "warp_polar", "hemifields", "frame_diff",
+           "dog", "PolarMap", "calculate_lut", "convert_image", "warp_polar", "hemifields", "polar_hemifields", "frame_diff",
            "motion_energy", "MotionDetector"]
 
 
@@ -141,6 +141,12 @@ def hemifields(image: np.ndarray, overlap: int = 0):
     if not 0 <= overlap <= w // 2:
         raise _percept.ParameterError(f"hemifields: overlap must be in [0, {w // 2}], got {overlap}")
     return image[:, : (w + 1) // 2 + overlap], image[:, w // 2 - overlap:]
+
+
+def polar_hemifields(polar_image: np.ndarray):
+    """Left and right visual hemifields of a polar image (PolarMap / cv2.warpPolar layout, rows = angles):
+    left = angles [90, 270) degrees, right = [270, 360) + [0, 90), each a new array."""
+    return _percept._vision_polar_hemifields(polar_image)
 
 
 def frame_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:

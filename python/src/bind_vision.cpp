@@ -225,6 +225,25 @@ void bind_vision(py::module_& m) {
       },
       py::arg("a"), py::arg("b"), py::arg("threshold") = 25);
 
+  m.def(
+      "_vision_polar_hemifields",
+      [](const py::object& img) {
+        auto in = as_image<std::uint8_t>(img, "polar_hemifields");
+        Image<std::uint8_t> left, right;
+        {
+          py::gil_scoped_release nogil;
+          split_polar_hemifields(in.view, left, right);
+        }
+        auto wrap = [&](Image<std::uint8_t>& im) {
+          const int h = im.height(), w = im.width(), c = im.channels();
+          std::vector<py::ssize_t> shape = {h, w};
+          if (in.array.ndim() == 3) shape.push_back(c);
+          return python::to_numpy(std::move(im.pixels()), shape);
+        };
+        return py::make_tuple(wrap(left), wrap(right));
+      },
+      py::arg("polar_image"));
+
   py::class_<PolarMap, std::shared_ptr<PolarMap>>(m, "_PolarMap")
       .def(py::init([](std::pair<int, int> src_size, std::pair<int, int> dsize, std::pair<double, double> center,
                        double max_radius, const std::string& mode, double fovea) {

@@ -150,7 +150,8 @@ void VideoInput::open() {
     if (options_.fps) av_dict_set(&dict, "framerate", fmt_double(*options_.fps).c_str(), 0);
     if (!options_.input_pixel_format.empty())
       av_dict_set(&dict, "input_format", options_.input_pixel_format.c_str(), 0);
-    av_dict_set(&dict, "timestamps", "abs", 0);  // keep the kernel's (monotonic) buffer times
+    // The v4l2 demuxer's default timestamp mode passes the kernel's buffer times through unchanged ("abs" and
+    // "mono2abs" would convert monotonic times to wall-clock ones), so it is left alone.
   } else {
     if (options_.fps)
       info_.notes.push_back("fps=" + fmt_double(*options_.fps) +
@@ -359,7 +360,7 @@ bool VideoInput::read(std::shared_ptr<VideoFrame>& out) {
     }
     if (packet_->pts != kNoPts) {
       std::int64_t capture = arrived;
-      if (device_) {  // V4L2 with timestamps=abs: the kernel's buffer time, in microseconds, usually monotonic
+      if (device_) {  // V4L2: the kernel's buffer time, in microseconds, usually monotonic
         const std::int64_t kernel_ns = av_rescale_q(packet_->pts, fmt_->streams[stream_]->time_base, {1, 1000000000});
         if (std::llabs(kernel_ns - arrived) < 1000000000LL && kernel_ns <= arrived) capture = kernel_ns;
       }

@@ -180,4 +180,19 @@ void PolarMap::apply(ImageView<const std::uint8_t> src, ImageView<std::uint8_t> 
   }
 }
 
+void split_polar_hemifields(ImageView<const std::uint8_t> polar, Image<std::uint8_t>& left,
+                            Image<std::uint8_t>& right) {
+  check_image(polar, "split_polar_hemifields");
+  const int h = polar.height;
+  if (h < 2) throw InvalidArgument("split_polar_hemifields: at least 2 angle rows are needed");
+  const int b1 = (h + 3) / 4, b3 = (3 * h + 3) / 4;  // ceil(h/4), ceil(3h/4)
+  left = Image<std::uint8_t>(b3 - b1, polar.width, polar.channels);
+  right = Image<std::uint8_t>(h - (b3 - b1), polar.width, polar.channels);
+  const auto row_bytes = static_cast<std::size_t>(polar.width) * static_cast<std::size_t>(polar.channels);
+  for (int i = b1; i < b3; ++i) std::memcpy(left.view().row(i - b1), polar.row(i), row_bytes);
+  int r = 0;
+  for (int i = b3; i < h; ++i) std::memcpy(right.view().row(r++), polar.row(i), row_bytes);
+  for (int i = 0; i < b1; ++i) std::memcpy(right.view().row(r++), polar.row(i), row_bytes);
+}
+
 }  // namespace percept::vision

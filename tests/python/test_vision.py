@@ -149,6 +149,25 @@ def test_hemifields_are_views_and_share_the_meridian():
         vision.hemifields(np.zeros((4, 10)), overlap=6)
 
 
+@pytest.mark.parametrize("rows", [360, 361, 362, 363, 8])
+def test_polar_hemifields_split_by_angle(rows):
+    img = smooth_image()
+    polar = vision.warp_polar(img, (100, rows), (320, 240), 200)
+    left, right = vision.polar_hemifields(polar)
+    angles = 360.0 * np.arange(rows) / rows
+    in_left = (angles >= 90) & (angles < 270)
+    np.testing.assert_array_equal(left, polar[in_left])
+    order = np.r_[np.nonzero(angles >= 270)[0], np.nonzero(angles < 90)[0]]
+    np.testing.assert_array_equal(right, polar[order])
+    assert left.shape[0] + right.shape[0] == rows
+    # The left hemifield samples only the left half of the image (x < centre) and vice versa.
+    m = vision.PolarMap((640, 480), (100, rows), (320, 240), 200)
+    assert np.all(m.map_x[in_left][:, 1:] <= 320 + 1e-3)
+    assert np.all(m.map_x[~in_left][:, 1:] >= 320 - 1e-3)
+    gl, gr = vision.polar_hemifields(polar[..., 0].copy())
+    assert gl.ndim == 2 and gr.ndim == 2
+
+
 def test_frame_difference_and_motion_energy():
     a = NOISE
     b = np.roll(NOISE, 3, axis=1)

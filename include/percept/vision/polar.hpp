@@ -63,4 +63,10 @@ class PolarMap {
   std::vector<float> map_x_, map_y_;
 };
 
+/// Splits a polar image in PolarMap's layout (row i at angle 2 pi i / h, measured from +x towards +y) into the
+/// visual hemifields: `left` = rows with angles in [90, 270) degrees (they sample the left half of the source
+/// image), `right` = rows in [270, 360) followed by [0, 90) (the right half, kept contiguous across the wrap).
+/// Row i is in `left` when ceil(h/4) <= i < ceil(3h/4). Both are copies.
+void split_polar_hemifields(ImageView<const std::uint8_t> polar, Image<std::uint8_t>& left, Image<std::uint8_t>& right);
+
 }  // namespace percept::vision

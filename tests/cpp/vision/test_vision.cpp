@@ -137,3 +137,12 @@ TEST(Motion, DifferenceEnergyAndHemifields) {
   EXPECT_EQ(right.data, img.data() + 2);
   EXPECT_THROW(split_hemifields(ImageView<std::uint8_t>(img.data(), 3, 5, 1), 3), InvalidArgument);
 }
+
+TEST(Polar, HemifieldsSplitRowsByAngle) {
+  // 6 angle rows of 1 pixel: angles 0, 60, 120, 180, 240, 300 degrees; left = [90, 270) = rows 2, 3, 4.
+  std::vector<std::uint8_t> polar = {0, 1, 2, 3, 4, 5};
+  Image<std::uint8_t> left, right;
+  split_polar_hemifields(ImageView<const std::uint8_t>(polar.data(), 6, 1, 1), left, right);
+  EXPECT_EQ(left.pixels(), (std::vector<std::uint8_t>{2, 3, 4}));
+  EXPECT_EQ(right.pixels(), (std::vector<std::uint8_t>{5, 0, 1}));
+}
