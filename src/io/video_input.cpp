@@ -74,6 +74,7 @@ constexpr std::int64_t kNoPts = std::numeric_limits<std::int64_t>::min();  // ==
 int VideoInput::interrupt_callback(void* opaque) {
   auto* self = static_cast<VideoInput*>(opaque);
   if (self->abort_.load(std::memory_order_relaxed)) return 1;
+  if (self->external_abort_ && self->external_abort_->load(std::memory_order_relaxed)) return 1;
   const std::int64_t deadline = self->deadline_ns_.load(std::memory_order_relaxed);
   if (deadline != 0 && Clock::now_ns() > deadline) {
     self->timed_out_ = true;
@@ -82,8 +83,9 @@ int VideoInput::interrupt_callback(void* opaque) {
   return 0;
 }
 
-VideoInput::VideoInput(const std::string& source, const VideoSourceOptions& options)
-    : source_(source), options_(options) {
+VideoInput::VideoInput(const std::string& source, const VideoSourceOptions& options,
+                       const std::atomic<bool>* external_abort)
+    : source_(source), options_(options), external_abort_(external_abort) {
   if (source.empty()) throw InvalidArgument("video source: empty source name");
   if (options.width.has_value() != options.height.has_value())
     throw InvalidArgument("video source '" + source + "': give both width and height, or neither");

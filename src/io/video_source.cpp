@@ -34,7 +34,7 @@ VideoInfo probe_video(const std::string& source, const VideoSourceOptions& optio
 VideoSource::VideoSource(const std::string& source, const VideoSourceOptions& options)
     : source_(source),
       options_(options),
-      input_(std::make_unique<VideoInput>(source, options)),
+      input_(std::make_unique<VideoInput>(source, options, &stop_)),
       queue_(options.mode, options.queue_size == 0 ? 1 : options.queue_size) {
   if (options.queue_size == 0) throw InvalidArgument("video source '" + source + "': queue_size must be >= 1");
   info_ = input_->info();
@@ -91,7 +91,7 @@ void VideoSource::run() {
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
           if (stop_) break;
           try {
-            auto fresh = std::make_unique<VideoInput>(source_, options_);
+            auto fresh = std::make_unique<VideoInput>(source_, options_, &stop_);
             std::lock_guard lock(mutex_);
             if (stop_) break;
             input_ = std::move(fresh);

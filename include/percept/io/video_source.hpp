@@ -141,10 +141,10 @@ class VideoSource {
   std::string source_;
   VideoSourceOptions options_;
   VideoInfo info_;
+  std::atomic<bool> stop_{false};  // before input_: the input's interrupt callback reads it while opening
   std::unique_ptr<VideoInput> input_;
   FrameQueue<FramePtr> queue_;
   std::thread thread_;
-  std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
   std::atomic<bool> ended_{false};
   std::atomic<std::uint64_t> decode_errors_{0};
