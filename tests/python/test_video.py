@@ -318,6 +318,24 @@ def test_writer_rejects_bad_frames(tmp_path):
         wr.write(np.zeros((48, 64, 3), np.uint8))
 
 
+@pytest.mark.parametrize("pixel_format", ["yuv420p", "bgr", "gray"])
+def test_writer_takes_video_frames_directly(tmp_path, pixel_format):
+    out = tmp_path / f"copy_{pixel_format}.mkv"
+    with video.VideoSource("lavfi:" + GRAPH, pixel_format=pixel_format, mode="every") as src:
+        frames = [src.read(timeout=10) for _ in range(10)]
+    with video.VideoWriter(str(out), (320, 240), 30, pixel_format=pixel_format) as wr:
+        for f in frames:
+            wr.write(f)
+    gray = pixel_format == "gray"
+    back = list(video.frames(out, pixel_format="gray" if gray else "bgr"))
+    assert len(back) == 10
+    ref = ffmpeg_raw(GRAPH, 10, "gray" if gray else "bgr24").reshape((10, 240, 320) if gray else (10, 240, 320, 3))
+    assert psnr(back[9].image, ref[9]) > 30
+    with video.VideoWriter(str(tmp_path / "small.mkv"), (160, 120), 30, pixel_format=pixel_format) as wr:
+        with pytest.raises(percept.ParameterError):
+            wr.write(frames[0])  # wrong size
+
+
 @pytest.mark.skipif(not PERCEPT_CLI.exists(), reason="the percept command is built with the CLI")
 def test_cli_probe_grab_record(tmp_path):
     out = subprocess.run([str(PERCEPT_CLI), "video", "probe", "lavfi:" + GRAPH], capture_output=True, text=True,
