@@ -1,5 +1,7 @@
 #include "percept/vision/color.hpp"
 
+#include "vectorize.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <thread>
@@ -49,16 +51,7 @@ int output_channels(ColorConversion c) noexcept {
   return (c == ColorConversion::BGR2GRAY || c == ColorConversion::RGB2GRAY) ? 1 : 3;
 }
 
-// Row kernels, written so that GCC vectorises them (interleaved stride-3 access). On x86-64 GCC also builds
-// an AVX2 clone picked at run time; elsewhere the plain build is used.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define PERCEPT_VECTORIZE __attribute__((target_clones("avx2", "default"), optimize("O3")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define PERCEPT_VECTORIZE __attribute__((optimize("O3")))
-#else
-#define PERCEPT_VECTORIZE
-#endif
-
+// Row kernels, written so that GCC vectorises them (interleaved stride-3 access).
 namespace {
 
 PERCEPT_VECTORIZE void swap_row(const std::uint8_t* __restrict s, std::uint8_t* __restrict d, int w) {
