@@ -216,6 +216,25 @@ def test_live_udp_stream_latest_frame_age_is_measured():
     print(f"latest-frame age over 6 reads every 200 ms: max {max(ages):.1f} ms, mean {np.mean(ages):.1f} ms")
 
 
+def test_http_stream():
+    port = free_port()
+    with Server("-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-c:v", "mpeg2video", "-f", "mpegts",
+                "-listen", "1", f"http://127.0.0.1:{port}/live.ts"):
+        src = None
+        for _ in range(50):
+            try:
+                src = video.VideoSource(f"http://127.0.0.1:{port}/live.ts", mode="every", open_timeout=3)
+                break
+            except percept.StreamError:
+                time.sleep(0.1)
+        assert src is not None
+        with src:
+            got = [src.read(timeout=5) for _ in range(5)]
+            assert src.info["live"] and src.info["size"] == (160, 120)
+    assert [f.index for f in got] == [0, 1, 2, 3, 4]
+    assert all(b.pts > a.pts for a, b in zip(got, got[1:]))
+
+
 def test_tcp_stream_that_dies_ends_cleanly_and_never_hangs():
     port = free_port()
     with Server("-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-c:v", "mpeg2video", "-f", "mpegts",
