@@ -179,6 +179,24 @@ def test_read_timeout_raises_instead_of_hanging():
             src.read(timeout=0.05)  # the next frame is due in a second
 
 
+def test_ctrl_c_interrupts_a_waiting_read_and_other_threads_run():
+    import signal
+    import threading
+    with video.VideoSource("lavfi:testsrc2=size=64x48:rate=0.1") as src:  # a frame every 10 s
+        assert src.read(timeout=10) is not None
+        ticks = []
+        worker = threading.Thread(target=lambda: [ticks.append(time.sleep(0.01)) for _ in range(10)])
+        timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+        worker.start()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            src.read()  # waits without the GIL; the signal ends the wait
+        worker.join()
+        timer.join()
+        assert len(ticks) == 10  # the other thread ran while read() waited
+    assert src.closed
+
+
 def test_context_manager_and_exception_release_everything(tmp_path):
     clip = tmp_path / "clip.mp4"
     make_clip(clip, n=10)
