@@ -130,6 +130,10 @@ def test_polar_map_tables_and_fovea_mode():
     with pytest.raises(percept.ParameterError):
         f(img[:100])  # wrong size
     with pytest.raises(percept.ParameterError):
+        f(img, np.empty((360, 400, 3), np.uint8)[:, ::2])  # a non-contiguous `out` would be a silent copy
+    with pytest.raises(percept.ParameterError):
+        f(img, np.empty((360, 200, 3), np.float32))
+    with pytest.raises(percept.ParameterError):
         vision.PolarMap((640, 480), (0, 10))
     with pytest.raises(percept.ParameterError):
         vision.PolarMap((640, 480), (10, 10), mode="spiral")
