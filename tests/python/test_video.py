@@ -373,8 +373,8 @@ def test_writer_takes_video_frames_directly(tmp_path, pixel_format):
             wr.write(frames[0])  # wrong size
 
 
-@pytest.mark.skipif(not PERCEPT_CLI.exists(), reason="the percept command is built with the CLI")
 def test_cli_probe_grab_record(tmp_path):
+    assert PERCEPT_CLI.exists(), f"build the percept command first ({PERCEPT_CLI})"
     out = subprocess.run([str(PERCEPT_CLI), "video", "probe", "lavfi:" + GRAPH], capture_output=True, text=True,
                          check=True).stdout
     assert "320x240" in out and "lavfi" in out
