@@ -48,6 +48,7 @@ from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.fe
     time_to_frames,
 )
 from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
+from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
 
 __version__ = "0.1.0"
 

@@ -144,6 +144,11 @@ VideoWriter::~VideoWriter() {
 }
 
 void VideoWriter::write(const std::uint8_t* data, std::size_t size, double pts) {
+  std::lock_guard lock(mutex_);
+  write_locked(data, size, pts);
+}
+
+void VideoWriter::write_locked(const std::uint8_t* data, std::size_t size, double pts) {
   if (closed_) throw InvalidArgument("video writer '" + path_ + "' is closed");
   const std::size_t need = VideoFrame::byte_size(width_, height_, options_.input_format);
   if (!data || size != need)
@@ -181,13 +186,13 @@ void VideoWriter::write(const std::uint8_t* data, std::size_t size, double pts) 
   ++frames_;
 }
 
-void VideoWriter::write(const VideoFrame& frame, bool use_pts) {
+void VideoWriter::write(const VideoFrame& frame, double pts) {
   if (frame.format != options_.input_format || frame.width != width_ || frame.height != height_)
     throw InvalidArgument("video writer '" + path_ + "': expected " + to_string(options_.input_format) + " " +
                           std::to_string(width_) + "x" + std::to_string(height_) + " frames, got " +
                           to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
                           std::to_string(frame.height));
-  write(frame.data.get(), frame.size, use_pts ? frame.pts : std::numeric_limits<double>::quiet_NaN());
+  write(frame.data.get(), frame.size, pts);
 }
 
 void VideoWriter::encode(AVFrame* frame) {
@@ -205,6 +210,11 @@ void VideoWriter::encode(AVFrame* frame) {
 }
 
 void VideoWriter::close() {
+  std::lock_guard lock(mutex_);
+  close_locked();
+}
+
+void VideoWriter::close_locked() {
   if (closed_) return;
   closed_ = true;
   if (!header_written_) return;
