@@ -22,11 +22,12 @@ from ._percept import (  # noqa: F401  (re-exported)
     info,
 )
 from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
+from . import dsp  # noqa: F401  (percept.dsp: processors, filter design)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
-    "get_duration", "info", "load", "resample", "write",
+    "dsp", "get_duration", "info", "load", "resample", "write",
 ]
