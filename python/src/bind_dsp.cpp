@@ -299,7 +299,7 @@ void bind_dsp(py::module_& m) {
       .def(py::init([](std::shared_ptr<Processor> p, int factor, int taps, double cutoff, double beta) {
              return std::make_shared<dsp::Oversampled>(std::move(p), factor, aa(taps, cutoff, beta));
            }),
-           py::arg("processor"), py::arg("factor") = 2, py::arg("taps_per_phase") = 16, py::arg("cutoff") = 0.9,
+           py::arg("processor"), py::arg("factor") = 2, py::arg("taps_per_phase") = 32, py::arg("cutoff") = 0.9,
            py::arg("kaiser_beta") = 8.0);
 
   py::class_<dsp::DiodeRingCore, Processor, std::shared_ptr<dsp::DiodeRingCore>>(d, "DiodeRingCore")
@@ -318,7 +318,7 @@ void bind_dsp(py::module_& m) {
                                                               input_scale.value_or(0.0));
            }),
            py::arg("sample_rate"), py::arg("oversampling") = 30, py::arg("k") = 0.4, py::arg("modulator_hz") = 500.0,
-           py::arg("modulator_level") = 1.0, py::arg("taps_per_phase") = 16, py::arg("cutoff") = 0.9,
+           py::arg("modulator_level") = 1.0, py::arg("taps_per_phase") = 32, py::arg("cutoff") = 0.9,
            py::arg("kaiser_beta") = 8.0, py::arg("input_scale") = py::none())
       .def(
           "process",
@@ -341,7 +341,7 @@ void bind_dsp(py::module_& m) {
       .def("reset_statistics", &dsp::Vcs3Filter::reset_statistics);
 
   py::class_<dsp::Nlms, Processor, std::shared_ptr<dsp::Nlms>>(d, "Nlms")
-      .def(py::init<std::size_t, double, double>(), py::arg("taps") = 64, py::arg("step_size") = 0.5,
+      .def(py::init<std::size_t, double, double>(), py::arg("taps") = 32, py::arg("step_size") = 0.01,
            py::arg("regularization") = 1e-6)
       .def(
           "process",
@@ -360,8 +360,8 @@ void bind_dsp(py::module_& m) {
              return std::make_shared<dsp::SpectralSubtraction>(frame, hop, alpha, floor,
                                                                dsp::parse_noise_estimator(est), noise_frames);
            }),
-           py::arg("frame_size") = 512, py::arg("hop_size") = 128, py::arg("over_subtraction") = 2.0,
-           py::arg("spectral_floor") = 0.05, py::arg("noise_estimator") = "minimum-statistics",
+           py::arg("frame_size") = 512, py::arg("hop_size") = 128, py::arg("over_subtraction") = 4.0,
+           py::arg("spectral_floor") = 0.03, py::arg("noise_estimator") = "minimum-statistics",
            py::arg("noise_frames") = 10);
 
   d.def("parse_chain", &dsp::parse_chain, py::arg("text"), py::arg("sample_rate"),

@@ -182,7 +182,7 @@ std::shared_ptr<Processor> make_processor(const StageSpec& st, double sr) {
   } else if (n == "ring") {
     p = std::make_shared<DiodeRingModulator>(
         sr, a.integer("oversampling", 30), a.num("k", 0.4), a.num("modulator_hz", 500), a.num("modulator_level", 1.0),
-        AntiAliasDesign{a.integer("taps_per_phase", 16), a.num("cutoff", 0.9), 8.0}, a.num("input_scale", 0.0));
+        AntiAliasDesign{a.integer("taps_per_phase", 32), a.num("cutoff", 0.9), 8.0}, a.num("input_scale", 0.0));
   } else if (n == "ringcore") {
     p = std::make_shared<DiodeRingCore>(sr, a.num("k", 0.4), a.num("modulator_hz", 500), a.num("modulator_level", 1.0));
   } else if (n == "vcs3") {
@@ -192,11 +192,11 @@ std::shared_ptr<Processor> make_processor(const StageSpec& st, double sr) {
   } else if (n == "denoise" || n == "spectral_subtraction") {
     p = std::make_shared<SpectralSubtraction>(static_cast<std::size_t>(a.integer("frame_size", 512)),
                                               static_cast<std::size_t>(a.integer("hop_size", 128)),
-                                              a.num("over_subtraction", 2.0), a.num("spectral_floor", 0.05),
+                                              a.num("over_subtraction", 4.0), a.num("spectral_floor", 0.03),
                                               parse_noise_estimator(a.str("noise_estimator", "minimum-statistics")),
                                               static_cast<std::size_t>(a.integer("noise_frames", 10)));
   } else if (n == "nlms") {
-    p = std::make_shared<Nlms>(static_cast<std::size_t>(a.integer("taps", 64)), a.num("step_size", 0.5));
+    p = std::make_shared<Nlms>(static_cast<std::size_t>(a.integer("taps", 32)), a.num("step_size", 0.01));
   } else {
     std::string known;
     for (const auto& k : chain_stage_names()) known += (known.empty() ? "" : ", ") + k;

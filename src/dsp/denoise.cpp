@@ -222,7 +222,7 @@ void SpectralSubtraction::update_noise(Channel& ch) noexcept {
   }
   // Minimum statistics (after Martin 2001, simplified): smoothed periodogram, its minimum over
   // subwindows_ sub-windows of subwindow_frames_ frames, times a bias factor.
-  constexpr double smoothing = 0.85, bias = 1.5;
+  constexpr double smoothing = 0.85, bias = 2.5;
   for (std::size_t k = 0; k < bins; ++k) {
     const double p = X[k][0] * X[k][0] + X[k][1] * X[k][1];
     ch.smooth[k] = f == 0 ? p : smoothing * ch.smooth[k] + (1 - smoothing) * p;

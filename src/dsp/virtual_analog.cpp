@@ -5,6 +5,7 @@
 #include <string>
 
 #include "percept/core/error.hpp"
+#include "percept/dsp/fast_math.hpp"
 
 namespace percept::dsp {
 
@@ -245,19 +246,19 @@ double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcep
   int n = 0;
   while (std::abs(vc4 - past) > k.tol * std::abs(past)) {
     past = vc4;
-    const double vin1 = std::tanh((x - vout) * inv_2vt);
+    const double vin1 = fast_tanh((x - vout) * inv_2vt);
     xc1 = k.K * (vin1 + vc11);
     vc1 = k.h * xc1 + s.s1;
-    vc11 = std::tanh((vc2 - vc1) * inv_2g);
+    vc11 = fast_tanh((vc2 - vc1) * inv_2g);
     xc2 = k.K * (vc21 - vc11);
     vc2 = k.h * xc2 + s.s2;
-    vc21 = std::tanh((vc3 - vc2) * inv_2g);
+    vc21 = fast_tanh((vc3 - vc2) * inv_2g);
     xc3 = k.K * (vc31 - vc21);
     vc3 = k.h * xc3 + s.s3;
-    vc31 = std::tanh((vc4 - vc3) * inv_2g);
+    vc31 = fast_tanh((vc4 - vc3) * inv_2g);
     xc4 = k.K * (-vc41 - vc31);
     vc4 = k.h * xc4 + s.s4;
-    vc41 = std::tanh(vc4 * inv_6g);
+    vc41 = fast_tanh(vc4 * inv_6g);
     vout = vc4 / 2. + vc4 * k.gfb;
     if (++n == k.max_it) break;
   }
@@ -291,11 +292,11 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   double t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
   int n = 0;
   for (;;) {
-    t0 = std::tanh((x - a * v4) * inv_2vt);
-    t1 = std::tanh((v2 - v1) * inv_2g);
-    t2 = std::tanh((v3 - v2) * inv_2g);
-    t3 = std::tanh((v4 - v3) * inv_2g);
-    t4 = std::tanh(v4 * inv_6g);
+    t0 = fast_tanh((x - a * v4) * inv_2vt);
+    t1 = fast_tanh((v2 - v1) * inv_2g);
+    t2 = fast_tanh((v3 - v2) * inv_2g);
+    t3 = fast_tanh((v4 - v3) * inv_2g);
+    t4 = fast_tanh(v4 * inv_6g);
     const double F1 = v1 - q * (t0 + t1) - s.s1;
     const double F2 = v2 - q * (t2 - t1) - s.s2;
     const double F3 = v3 - q * (t3 - t2) - s.s3;

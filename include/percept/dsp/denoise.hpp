@@ -26,7 +26,7 @@ namespace percept::dsp {
 
 class Nlms : public ProcessorBase<Nlms> {
  public:
-  explicit Nlms(std::size_t taps = 64, double step_size = 0.5, double regularization = 1e-6);
+  explicit Nlms(std::size_t taps = 32, double step_size = 0.01, double regularization = 1e-6);
   void prepare(const ProcessSpec& spec) override;
   void reset() noexcept override;
   [[nodiscard]] std::string name() const override { return "nlms"; }
@@ -88,8 +88,8 @@ enum class NoiseEstimator { Leading, MinimumStatistics };
 
 class SpectralSubtraction : public ProcessorBase<SpectralSubtraction> {
  public:
-  SpectralSubtraction(std::size_t frame_size = 512, std::size_t hop_size = 128, double over_subtraction = 2.0,
-                      double spectral_floor = 0.05, NoiseEstimator estimator = NoiseEstimator::MinimumStatistics,
+  SpectralSubtraction(std::size_t frame_size = 512, std::size_t hop_size = 128, double over_subtraction = 4.0,
+                      double spectral_floor = 0.03, NoiseEstimator estimator = NoiseEstimator::MinimumStatistics,
                       std::size_t noise_frames = 10);
   ~SpectralSubtraction() override;
   SpectralSubtraction(SpectralSubtraction&&) = delete;

@@ -18,7 +18,7 @@
 namespace percept::dsp {
 
 struct AntiAliasDesign {
-  int taps_per_phase = 16;
+  int taps_per_phase = 32;
   /// -6 dB point as a fraction of the base-rate Nyquist frequency.
   double cutoff = 0.9;
   /// Kaiser window beta (8 gives about 80 dB stop-band attenuation).
@@ -36,7 +36,9 @@ class Interpolator {
   void push(std::size_t channel, double x, double* out) noexcept;
   [[nodiscard]] int factor() const noexcept { return factor_; }
   /// Group delay in high-rate samples.
-  [[nodiscard]] double delay() const noexcept { return (static_cast<double>(factor_) * taps_ - 1) / 2.0; }
+  [[nodiscard]] double delay() const noexcept {
+    return static_cast<double>(factor_) * (static_cast<double>(taps_) - 1) / 2.0;
+  }
 
  private:
   int factor_ = 1;
@@ -52,7 +54,9 @@ class Decimator {
   void reset() noexcept;
   /// Pushes `factor` high-rate samples of `channel`; returns the one base-rate output sample.
   double push(std::size_t channel, const double* in) noexcept;
-  [[nodiscard]] double delay() const noexcept { return (static_cast<double>(h_.size()) - 1) / 2.0; }
+  [[nodiscard]] double delay() const noexcept {
+    return (static_cast<double>(h_.size()) - static_cast<double>(factor_)) / 2.0;
+  }
 
  private:
   int factor_ = 1;
