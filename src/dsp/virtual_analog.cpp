@@ -288,7 +288,8 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
   const double q = k.h * k.K;
   const double a = 0.5 + k.gfb;
-  double v1 = s.vc1, v2 = s.vc2, v3 = s.vc3, v4 = s.vc4;
+  // Linear extrapolation from the last two solutions: usually within the tolerance after one step.
+  double v1 = 2 * s.vc1 - s.pv1, v2 = 2 * s.vc2 - s.pv2, v3 = 2 * s.vc3 - s.pv3, v4 = 2 * s.vc4 - s.pv4;
   double t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
   int n = 0;
   for (;;) {
@@ -345,6 +346,10 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   s.s2 = 2 * v2 - s.s2;
   s.s3 = 2 * v3 - s.s3;
   s.s4 = 2 * v4 - s.s4;
+  s.pv1 = s.vc1;
+  s.pv2 = s.vc2;
+  s.pv3 = s.vc3;
+  s.pv4 = s.vc4;
   s.vc1 = v1;
   s.vc2 = v2;
   s.vc3 = v3;

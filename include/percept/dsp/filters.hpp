@@ -40,9 +40,9 @@ class OnePoleLowpass : public ProcessorBase<OnePoleLowpass> {
       // Four samples per step: the input part of the recursion (p0..p3) does not depend on the state,
       // so only one multiply-add per four samples sits on the loop-carried dependency chain.
       const double b2 = b * b, b3 = b2 * b, b4 = b3 * b;
-      std::size_t i = 0;
       const std::size_t n = in.num_frames();
-      for (; i + 4 <= n; i += 4) {
+      const std::size_t n4 = n - n % 4;
+      for (std::size_t i = 0; i < n4; i += 4) {
         const double p0 = a * static_cast<double>(x[i]);
         const double p1 = a * static_cast<double>(x[i + 1]) + b * p0;
         const double p2 = a * static_cast<double>(x[i + 2]) + b * p1;
@@ -53,7 +53,7 @@ class OnePoleLowpass : public ProcessorBase<OnePoleLowpass> {
         s = p3 + b4 * s;
         y[i + 3] = static_cast<T>(s);
       }
-      for (; i < n; ++i) {
+      for (std::size_t i = n4; i < n; ++i) {
         s = a * static_cast<double>(x[i]) + b * s;
         y[i] = static_cast<T>(s);
       }
