@@ -112,8 +112,8 @@ def one(algo, variant, seconds, repeats):
     # warm-up (JIT compilation, first-call costs) on a short signal
     run, _ = make_runner(algo, variant, 0.02)
     run()
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     run, n = make_runner(algo, variant, seconds)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # after the input signals exist
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()

@@ -11,6 +11,8 @@ real-time engine):
 - ``Vcs3Filter(sample_rate, control_current=30e-6, feedback=5.175, solver='fixed-point', ...)``
 - ``Nlms(taps, step_size)`` with ``process(primary, reference)``; ``SpectralSubtraction(...)``
 - ``Chain([...])``, ``Parallel([...], weights)``, ``Mix(processor, wet)``, ``Oversampled(processor, factor)``
+- ``Resampler(source_rate, target_rate, channels)``: streaming libsoxr resampling (arbitrary ratios;
+  output blocks follow the ratio, so it is not a same-length Processor)
 
 Functions with scipy.signal's signatures: ``butter``, ``lfilter``, ``lfilter_zi``, ``sosfilt``,
 ``sosfilt_zi``; and ``parse_chain`` for the CLI chain syntax.
@@ -34,6 +36,7 @@ from ._percept._dsp import (  # noqa: F401  (re-exported)
     OnePoleLowpass,
     Oversampled,
     Parallel,
+    Resampler,
     Sos,
     SoftClip,
     SpectralSubtraction,
@@ -45,7 +48,7 @@ from ._percept import _dsp as _native
 
 __all__ = [
     "Butterworth", "Chain", "DcBlocker", "Delay", "DiodeRingCore", "DiodeRingModulator", "Gain", "Mix", "Nlms",
-    "OnePoleLowpass", "Oversampled", "Parallel", "Processor", "Sos", "SoftClip", "SpectralSubtraction",
+    "OnePoleLowpass", "Oversampled", "Parallel", "Processor", "Resampler", "Sos", "SoftClip", "SpectralSubtraction",
     "Vcs3Filter", "butter", "chain_stage_names", "lfilter", "lfilter_zi", "parse_chain", "sosfilt", "sosfilt_zi",
 ]
 

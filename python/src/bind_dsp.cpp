@@ -20,6 +20,7 @@
 #include "percept/dsp/filter_design.hpp"
 #include "percept/dsp/filters.hpp"
 #include "percept/dsp/oversampling.hpp"
+#include "percept/dsp/resample.hpp"
 #include "percept/dsp/utility.hpp"
 #include "percept/dsp/virtual_analog.hpp"
 
@@ -175,6 +176,55 @@ std::pair<DArray, DArray> sosfilt_rows(const py::array& sos_a, const py::array& 
   }
   return {y, zf};
 }
+
+// Streaming libsoxr resampling for Python: blocks in, blocks out (lengths follow the ratio), flush() at the end.
+class PyResampler {
+ public:
+  PyResampler(double source_rate, double target_rate, std::size_t channels, const std::string& quality)
+      : r_(source_rate, target_rate, channels, dsp::parse_resample_quality(quality.c_str())), channels_(channels) {
+    if (channels == 0) throw InvalidArgument("Resampler: channels must be at least 1");
+  }
+  py::array process(const py::array& xa) {
+    auto x = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(xa);
+    if (!x) throw InvalidArgument("Resampler: x must be a numeric array");
+    const bool mono = x.ndim() == 1;
+    if (x.ndim() != 1 && x.ndim() != 2) throw InvalidArgument("Resampler: expected (n,) or (channels, n) audio");
+    const std::size_t c = mono ? 1 : static_cast<std::size_t>(x.shape(0));
+    const std::size_t n = static_cast<std::size_t>(x.shape(x.ndim() - 1));
+    if (c != channels_)
+      throw InvalidArgument("Resampler: made for " + std::to_string(channels_) + " channels, got " + std::to_string(c));
+    std::vector<float> inter(n * c);
+    for (std::size_t ch = 0; ch < c; ++ch)
+      for (std::size_t i = 0; i < n; ++i) inter[i * c + ch] = x.data()[ch * n + i];
+    std::vector<float> out(r_.max_output_frames(n) * c);
+    std::size_t got;
+    {
+      py::gil_scoped_release release;
+      got = r_.process(inter.data(), n, out.data(), out.size() / c);
+    }
+    return planar(out, got, mono);
+  }
+  py::array flush() {
+    std::vector<float> all, buf(4096 * channels_);
+    for (std::size_t n; (n = r_.flush(buf.data(), 4096)) > 0;)
+      all.insert(all.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n * channels_));
+    return planar(all, all.size() / channels_, channels_ == 1);
+  }
+  [[nodiscard]] double delay() const { return r_.delay(); }
+
+ private:
+  py::array planar(const std::vector<float>& inter, std::size_t frames, bool squeeze) const {
+    const auto c = static_cast<py::ssize_t>(channels_);
+    py::array_t<float> y = squeeze ? py::array_t<float>(static_cast<py::ssize_t>(frames))
+                                   : py::array_t<float>({c, static_cast<py::ssize_t>(frames)});
+    float* d = y.mutable_data();
+    for (std::size_t ch = 0; ch < channels_; ++ch)
+      for (std::size_t i = 0; i < frames; ++i) d[ch * frames + i] = inter[i * channels_ + ch];
+    return y;
+  }
+  dsp::StreamResampler r_;
+  std::size_t channels_;
+};
 
 }  // namespace
 
@@ -363,6 +413,13 @@ void bind_dsp(py::module_& m) {
            py::arg("frame_size") = 512, py::arg("hop_size") = 128, py::arg("over_subtraction") = 4.0,
            py::arg("spectral_floor") = 0.03, py::arg("noise_estimator") = "minimum-statistics",
            py::arg("noise_frames") = 10);
+
+  py::class_<PyResampler>(d, "Resampler", "Streaming libsoxr resampler: process(block) -> resampled block, flush()")
+      .def(py::init<double, double, std::size_t, const std::string&>(), py::arg("source_rate"), py::arg("target_rate"),
+           py::arg("channels") = 1, py::arg("quality") = "soxr_hq")
+      .def("process", &PyResampler::process, py::arg("x"))
+      .def("flush", &PyResampler::flush)
+      .def_property_readonly("delay", &PyResampler::delay);
 
   d.def("parse_chain", &dsp::parse_chain, py::arg("text"), py::arg("sample_rate"),
         "Builds a Chain from the CLI syntax, e.g. 'butterworth(order=4,cutoff_hz=2000) | vcs3(feedback=4)'.");

@@ -301,3 +301,15 @@ def test_spectral_subtraction_reduces_noise_in_speech_pauses(snr_db):
     snr_out = _db(np.mean(s ** 2) / np.mean((y - s) ** 2))
     assert reduction > 10.0, reduction
     assert snr_out > snr_db + 3, snr_out
+
+
+def test_streaming_resampler_equals_offline_resample():
+    x = np.random.default_rng(6).uniform(-0.5, 0.5, (2, 22050)).astype(np.float32)
+    r = dsp.Resampler(22050, 48000, channels=2)
+    y = np.concatenate([r.process(b) for b in np.array_split(x, 7, axis=1)] + [r.flush()], axis=1)
+    ref = percept.resample(x, orig_sr=22050, target_sr=48000)
+    n = min(y.shape[1], ref.shape[1])
+    assert y.shape[0] == 2 and n >= 48000 - 1
+    np.testing.assert_allclose(y[:, :n], ref[:, :n], atol=1e-6)
+    with pytest.raises(percept.ParameterError):
+        r.process(np.zeros(10, dtype=np.float32))
