@@ -4,19 +4,20 @@ algorithms written the paper's way, interpreted (pure Python) and compiled with 
 
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_dsp.py [--seconds 2] [--python-seconds 0.2]
 
-Prints ns per (base-rate) sample, peak memory and the ratios. Each variant runs in its own subprocess
-(`--one NAME VARIANT`) so that peak RSS (ru_maxrss above the post-import baseline) is its own; times are the
-best of several runs in the paper's setting: 44.1 kHz, blocks of 512 samples processed one call each
-(for the paper's code: its per-block wrapper; for percept: one process() call per block).
-The pure-Python run is short (--python-seconds) and extrapolated per sample.
+Prints ns per (base-rate) sample, peak memory and the ratios. Times are the best of --repeats runs in the
+paper's setting: 44.1 kHz, blocks of 512 samples, one call per block (the paper's per-block wrapper for
+its code, one process() call per block for percept); Numba and percept runs alternate so that a change of
+machine load hits both. The pure-Python run is short (--python-seconds) and extrapolated per sample.
+Peak memory: the peak of what Python/numpy allocate while processing (tracemalloc; numpy reports its
+buffers to it). percept's own state, allocated once in prepare(), is not included: it is listed in
+docs/benchmarks-dsp.md.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
-import subprocess
+import tracemalloc
 import sys
 import time
 
@@ -108,80 +109,76 @@ def make_runner(algo, variant, seconds):
     raise ValueError(algo)
 
 
-def one(algo, variant, seconds, repeats):
-    # warm-up (JIT compilation, first-call costs) on a short signal
-    run, _ = make_runner(algo, variant, 0.02)
+def iterations(algo, seconds):
+    """Solver iterations per sample: (paper's fixed point, percept)."""
+    import dsp_reference as R
+    import percept.dsp as dsp
+    x = _signals(seconds)[0]
+    _, _, it = R.vcs3_fixed_point(x.copy(), 1.0 / SR, 30e-6, 5.175, 1e-3, 100, R.VCS3_STATE0)
+    f = dsp.Vcs3Filter(SR, solver="newton" if algo == "vcs3-newton" else "fixed-point")
+    f.process(x)
+    return it / x.size, f.iterations_per_sample
+
+
+def peak_traced_kib(run):
+    """Peak of the memory Python and numpy allocate while `run` processes the signal (tracemalloc)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
     run()
-    run, n = make_runner(algo, variant, seconds)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # after the input signals exist
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - t0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    extra = {}
-    if variant == "percept" and algo.startswith("vcs3"):
-        import percept.dsp as dsp
-        f = dsp.Vcs3Filter(SR, solver="newton" if algo == "vcs3-newton" else "fixed-point")
-        f.process(_signals(seconds)[0])
-        extra["iterations_per_sample"] = f.iterations_per_sample
-    if variant == "numba" and algo == "vcs3":
-        import dsp_reference as R
-        x = _signals(seconds)[0]
-        _, _, it = R.vcs3_fixed_point(x.copy(), 1.0 / SR, 30e-6, 5.175, 1e-3, 100, R.VCS3_STATE0)
-        extra["iterations_per_sample"] = it / x.size
-    return {"ns_per_sample": best / n * 1e9, "peak_kib_above_baseline": peak - base, **extra}
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return (peak - base) / 1024
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=2.0, help="audio length for percept and Numba")
     ap.add_argument("--python-seconds", type=float, default=0.2, help="audio length for pure Python")
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--one", nargs=2, metavar=("ALGO", "VARIANT"), help=argparse.SUPPRESS)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--json", help="also write the results here")
     a = ap.parse_args()
-    if a.one:
-        secs = a.python_seconds if a.one[1] == "python" else a.seconds
-        reps = 1 if a.one[1] == "python" else a.repeats
-        print(json.dumps(one(a.one[0], a.one[1], secs, reps)))
-        return
 
-    algos = [("onepole", "one-pole low-pass"), ("ring", "ring modulator, 30x (paper: zero-stuff + core + Butterworth 3)"),
-             ("ringcore", "ring core alone, 30x"), ("vcs3", "VCS3 VCF, fixed point 1e-3"),
-             ("vcs3-newton", "VCS3 VCF, percept Newton vs paper fixed point")]
+    algos = [("onepole", "one-pole low-pass"),
+             ("ring", "ring modulator 30x (paper: zero-stuff, core, Butterworth-3)"),
+             ("ringcore", "ring core alone, 30x"),
+             ("vcs3", "VCS3 VCF, fixed point, tolerance 1e-3"),
+             ("vcs3-newton", "VCS3 VCF: percept Newton vs paper fixed point")]
     results = {}
-    for algo, _ in algos:
-        for variant in ("python", "numba", "percept"):
-            if variant == "python" and algo == "vcs3-newton":
-                continue
-            ref_variant = variant
-            out = subprocess.run([sys.executable, __file__, "--one", algo, ref_variant, "--seconds", str(a.seconds),
-                                  "--python-seconds", str(a.python_seconds), "--repeats", str(a.repeats)],
-                                 capture_output=True, text=True, env=os.environ)
-            if out.returncode != 0:
-                raise SystemExit(f"{algo}/{variant} failed:\n{out.stderr}")
-            results[(algo, variant)] = json.loads(out.stdout.strip().splitlines()[-1])
-    # the Newton row compares with the paper's fixed-point peers
-    for v in ("python", "numba"):
-        results[("vcs3-newton", v)] = results[("vcs3", v)]
-
-    print(f"{'algorithm':62s} {'python ns/s':>12s} {'numba ns/s':>11s} {'percept ns/s':>12s} "
-          f"{'vs numba':>9s} {'vs python':>9s}  peak KiB py/nb/pc   iters/sample")
+    print(f"{'algorithm':60s} {'python':>9s} {'numba':>8s} {'percept':>8s} {'vs numba':>9s} {'vs python':>9s}"
+          f"  {'peak KiB py/nb/pc':>18s}  iters/sample")
+    print(f"{'':60s} {'ns/smp':>9s} {'ns/smp':>8s} {'ns/smp':>8s}")
     for algo, label in algos:
-        py, nb, pc = (results[(algo, v)] for v in ("python", "numba", "percept"))
+        peer = "vcs3" if algo == "vcs3-newton" else algo
+        runners = {}
+        for v in ("numba", "percept"):
+            w, _ = make_runner(algo if v == "percept" else peer, v, 0.02)
+            w()  # JIT compilation and first-call costs
+            runners[v] = make_runner(algo if v == "percept" else peer, v, a.seconds)
+        best = {"numba": float("inf"), "percept": float("inf")}
+        for _ in range(a.repeats):  # alternate, so that load changes hit both alike
+            for v in ("numba", "percept"):
+                run, n = runners[v]
+                t0 = time.perf_counter()
+                run()
+                best[v] = min(best[v], (time.perf_counter() - t0) / n * 1e9)
+        prun, pn = make_runner(peer, "python", a.python_seconds)
+        t0 = time.perf_counter()
+        prun()
+        best["python"] = (time.perf_counter() - t0) / pn * 1e9
+        mem = {v: peak_traced_kib(runners[v][0]) for v in ("numba", "percept")}
+        mem["python"] = peak_traced_kib(prun)
         it = ""
-        if "iterations_per_sample" in pc:
-            it = f"{pc['iterations_per_sample']:.2f}"
-            if "iterations_per_sample" in nb:
-                it = f"{nb['iterations_per_sample']:.2f} -> {it}"
-        print(f"{label:62s} {py['ns_per_sample']:12.1f} {nb['ns_per_sample']:11.1f} {pc['ns_per_sample']:12.2f} "
-              f"{nb['ns_per_sample'] / pc['ns_per_sample']:8.1f}x {py['ns_per_sample'] / pc['ns_per_sample']:8.0f}x"
-              f"  {py['peak_kib_above_baseline']}/{nb['peak_kib_above_baseline']}/{pc['peak_kib_above_baseline']}   {it}")
+        if algo.startswith("vcs3"):
+            i_paper, i_percept = iterations(algo, a.seconds)
+            it = f"{i_paper:.2f} -> {i_percept:.2f}"
+        results[algo] = {"ns_per_sample": best, "peak_traced_kib": mem, "iterations": it}
+        print(f"{label:60s} {best['python']:9.0f} {best['numba']:8.1f} {best['percept']:8.2f} "
+              f"{best['numba'] / best['percept']:8.1f}x {best['python'] / best['percept']:8.0f}x"
+              f"  {mem['python']:5.0f}/{mem['numba']:5.0f}/{mem['percept']:5.0f}  {it}", flush=True)
     if a.json:
         with open(a.json, "w") as fh:
-            json.dump({f"{k[0]}/{k[1]}": v for k, v in results.items()}, fh, indent=1)
+            json.dump(results, fh, indent=1)
 
 
 if __name__ == "__main__":

@@ -103,10 +103,20 @@ py::array_t<T> run_pair(P& p, const py::array& xa, const py::array& ma, std::opt
   return y;
 }
 
+// The generic process() of the Processor binding, after a check that the audio is finite: NaN or Inf would
+// otherwise enter the recursive state and stay there.
+py::array checked_process(dsp::Processor& p, const py::array& x, std::optional<double> sample_rate) {
+  if (x.dtype().is(py::dtype::of<float>()))
+    check_finite<float>(py::array_t<float, py::array::c_style>::ensure(x), p.name());
+  else if (x.dtype().is(py::dtype::of<double>()))
+    check_finite<double>(py::array_t<double, py::array::c_style>::ensure(x), p.name());
+  py::object base = py::module_::import("percept._percept").attr("Processor");
+  return base.attr("process")(py::cast(&p, py::return_value_policy::reference), x, sample_rate);
+}
+
 template <class P>
 py::array dispatch_pair(P& p, const py::array& x, const py::object& second, std::optional<double> sample_rate) {
-  py::object base = py::module_::import("percept._percept").attr("Processor");
-  if (second.is_none()) return base.attr("process")(py::cast(&p, py::return_value_policy::reference), x, sample_rate);
+  if (second.is_none()) return checked_process(p, x, sample_rate);
   if (x.ndim() != 1 && x.ndim() != 2)
     throw InvalidArgument(p.name() + ": expected (n,) or (channels, n) audio, got " + std::to_string(x.ndim()) +
                           " dimensions");
@@ -276,6 +286,8 @@ void bind_dsp(py::module_& m) {
   // ---- processors ------------------------------------------------------------------------------
   py::class_<dsp::OnePoleLowpass, Processor, std::shared_ptr<dsp::OnePoleLowpass>>(
       d, "OnePoleLowpass", "y[n] = alpha x[n] + (1 - alpha) y[n-1]")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(
           py::init([](std::optional<double> alpha, std::optional<double> cutoff_hz, std::optional<double> sample_rate) {
             if (alpha && cutoff_hz) throw InvalidArgument("onepole: give alpha or cutoff_hz, not both");
@@ -292,6 +304,8 @@ void bind_dsp(py::module_& m) {
 
   py::class_<dsp::Sos, Processor, std::shared_ptr<dsp::Sos>>(d, "Sos",
                                                              "Cascade of second-order sections (scipy layout)")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init([](const py::array& sos) { return std::make_shared<dsp::Sos>(sos_from_array(sos, "Sos")); }),
            py::arg("sos"))
       .def_property_readonly("sos", [](const dsp::Sos& s) { return sos_to_array(s.sections()); });
@@ -310,11 +324,17 @@ void bind_dsp(py::module_& m) {
       .def_property_readonly("cutoff_hz", &dsp::Butterworth::cutoff_hz);
 
   py::class_<dsp::DcBlocker, Processor, std::shared_ptr<dsp::DcBlocker>>(d, "DcBlocker")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init<double>(), py::arg("cutoff_hz") = 10.0);
   py::class_<dsp::Gain, Processor, std::shared_ptr<dsp::Gain>>(d, "Gain")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init<double>(), py::arg("gain_db") = 0.0)
       .def_property("gain_db", &dsp::Gain::gain_db, &dsp::Gain::set_gain_db);
   py::class_<dsp::Delay, Processor, std::shared_ptr<dsp::Delay>>(d, "Delay")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init([](std::optional<long long> delay_samples, std::optional<double> delay_s,
                        std::optional<double> sample_rate) {
              if (delay_s) {
@@ -328,11 +348,17 @@ void bind_dsp(py::module_& m) {
            py::arg("delay_samples") = py::none(), py::kw_only(), py::arg("delay_s") = py::none(),
            py::arg("sample_rate") = py::none());
   py::class_<dsp::SoftClip, Processor, std::shared_ptr<dsp::SoftClip>>(d, "SoftClip")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init<double>(), py::arg("drive_db") = 0.0);
   py::class_<dsp::Mix, Processor, std::shared_ptr<dsp::Mix>>(d, "Mix", "Dry/wet mix around a processor")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init<std::shared_ptr<Processor>, double>(), py::arg("processor"), py::arg("wet") = 0.5)
       .def("set_wet", &dsp::Mix::set_wet);
   py::class_<dsp::Chain, Processor, std::shared_ptr<dsp::Chain>>(d, "Chain", "Serial chain of processors")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init<std::vector<std::shared_ptr<Processor>>>(), py::arg("processors"))
       .def_property_readonly("processors", &dsp::Chain::processors)
       .def("__len__", [](const dsp::Chain& c) { return c.processors().size(); })
@@ -343,9 +369,13 @@ void bind_dsp(py::module_& m) {
            })
       .def("describe", &dsp::Chain::describe);
   py::class_<dsp::Parallel, Processor, std::shared_ptr<dsp::Parallel>>(d, "Parallel", "Split, process, weighted mix")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init<std::vector<std::shared_ptr<Processor>>, std::vector<double>>(), py::arg("branches"),
            py::arg("weights") = std::vector<double>{});
   py::class_<dsp::Oversampled, Processor, std::shared_ptr<dsp::Oversampled>>(d, "Oversampled")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init([](std::shared_ptr<Processor> p, int factor, int taps, double cutoff, double beta) {
              return std::make_shared<dsp::Oversampled>(std::move(p), factor, aa(taps, cutoff, beta));
            }),
@@ -378,6 +408,8 @@ void bind_dsp(py::module_& m) {
       .def_property_readonly("oversampling", &dsp::DiodeRingModulator::oversampling);
 
   py::class_<dsp::Vcs3Filter, Processor, std::shared_ptr<dsp::Vcs3Filter>>(d, "Vcs3Filter")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init([](double sr, double i0, double fb, const std::string& solver, double tol, int maxit, int os) {
              return std::make_shared<dsp::Vcs3Filter>(sr, i0, fb, dsp::parse_vcs3_solver(solver), tol, maxit, os);
            }),
@@ -405,6 +437,8 @@ void bind_dsp(py::module_& m) {
       .def_property_readonly("taps", &dsp::Nlms::taps);
 
   py::class_<dsp::SpectralSubtraction, Processor, std::shared_ptr<dsp::SpectralSubtraction>>(d, "SpectralSubtraction")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init([](std::size_t frame, std::size_t hop, double alpha, double floor, const std::string& est,
                        std::size_t noise_frames) {
              return std::make_shared<dsp::SpectralSubtraction>(frame, hop, alpha, floor,

@@ -313,3 +313,19 @@ def test_streaming_resampler_equals_offline_resample():
     np.testing.assert_allclose(y[:, :n], ref[:, :n], atol=1e-6)
     with pytest.raises(percept.ParameterError):
         r.process(np.zeros(10, dtype=np.float32))
+
+
+@pytest.mark.parametrize("make", [lambda: dsp.OnePoleLowpass(0.1), lambda: dsp.Butterworth(2, 1000.0, sample_rate=44100),
+                                  lambda: dsp.Vcs3Filter(44100), lambda: dsp.DiodeRingModulator(44100),
+                                  lambda: dsp.Chain([dsp.Gain(-3.0)]), lambda: dsp.SpectralSubtraction()])
+def test_bad_audio_is_rejected_and_leaves_the_state_clean(make):
+    p = make()
+    x = np.zeros(64)
+    x[10] = np.nan
+    with pytest.raises(percept.ParameterError, match="NaN"):
+        p.process(x)
+    with pytest.raises(percept.ParameterError):
+        p.process(np.zeros(16, dtype=np.int32))
+    with pytest.raises(percept.ParameterError):
+        p.process(np.zeros((2, 2, 2)))
+    assert np.isfinite(p.process(np.full(64, 0.25))).all()
