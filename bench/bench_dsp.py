@@ -4,7 +4,8 @@ algorithms written the paper's way, interpreted (pure Python) and compiled with 
 
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_dsp.py [--seconds 2] [--python-seconds 0.2]
 
-Prints ns per (base-rate) sample, peak memory and the ratios. Times are the best of --repeats runs in the
+Prints ns per (base-rate) sample, peak memory and the ratios. Times are process CPU time (time.process_time:
+robust when the machine is shared; every variant is single-threaded), the best of --repeats runs in the
 paper's setting: 44.1 kHz, blocks of 512 samples, one call per block (the paper's per-block wrapper for
 its code, one process() call per block for percept); Numba and percept runs alternate so that a change of
 machine load hits both. The pure-Python run is short (--python-seconds) and extrapolated per sample.
@@ -159,13 +160,13 @@ def main():
         for _ in range(a.repeats):  # alternate, so that load changes hit both alike
             for v in ("numba", "percept"):
                 run, n = runners[v]
-                t0 = time.perf_counter()
+                t0 = time.process_time()
                 run()
-                best[v] = min(best[v], (time.perf_counter() - t0) / n * 1e9)
+                best[v] = min(best[v], (time.process_time() - t0) / n * 1e9)
         prun, pn = make_runner(peer, "python", a.python_seconds)
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         prun()
-        best["python"] = (time.perf_counter() - t0) / pn * 1e9
+        best["python"] = (time.process_time() - t0) / pn * 1e9
         mem = {v: peak_traced_kib(runners[v][0]) for v in ("numba", "percept")}
         mem["python"] = peak_traced_kib(prun)
         it = ""

@@ -103,15 +103,31 @@ py::array_t<T> run_pair(P& p, const py::array& xa, const py::array& ma, std::opt
   return y;
 }
 
-// The generic process() of the Processor binding, after a check that the audio is finite: NaN or Inf would
-// otherwise enter the recursive state and stay there.
+// The generic process() for percept.dsp processors: like the Processor binding's (prepare when the
+// channel count or rate changes, then process in blocks with state kept), after a check that the audio is
+// finite — NaN or Inf would otherwise enter the recursive state and stay there.
+template <class T>
+py::array_t<T> process_checked(dsp::Processor& p, const py::array& xa, std::optional<double> sample_rate) {
+  auto x = py::array_t<T, py::array::c_style>::ensure(xa);
+  check_finite<T>(x, p.name());
+  auto in = planar_rows<const T>(x, p.name().c_str());
+  py::array_t<T> y(std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+  auto out = planar_rows<T>(y, p.name().c_str());
+  py::gil_scoped_release release;
+  const double rate = sample_rate.value_or(p.sample_rate_hint() > 0 ? p.sample_rate_hint() : 48000.0);
+  if (!p.prepared() || p.spec().num_channels != in.channels || p.spec().sample_rate != rate)
+    p.prepare(dsp::ProcessSpec{rate, 4096, in.channels});
+  dsp::process_offline<T>(p, in.view(), out.view());
+  return y;
+}
+
 py::array checked_process(dsp::Processor& p, const py::array& x, std::optional<double> sample_rate) {
-  if (x.dtype().is(py::dtype::of<float>()))
-    check_finite<float>(py::array_t<float, py::array::c_style>::ensure(x), p.name());
-  else if (x.dtype().is(py::dtype::of<double>()))
-    check_finite<double>(py::array_t<double, py::array::c_style>::ensure(x), p.name());
-  py::object base = py::module_::import("percept._percept").attr("Processor");
-  return base.attr("process")(py::cast(&p, py::return_value_policy::reference), x, sample_rate);
+  if (x.ndim() != 1 && x.ndim() != 2)
+    throw InvalidArgument(p.name() + ": expected (n,) or (channels, n) audio, got " + std::to_string(x.ndim()) +
+                          " dimensions");
+  if (x.dtype().is(py::dtype::of<float>())) return process_checked<float>(p, x, sample_rate);
+  if (x.dtype().is(py::dtype::of<double>())) return process_checked<double>(p, x, sample_rate);
+  throw InvalidArgument(p.name() + ": audio must be float32 or float64, got " + percept::python::dtype_name(x.dtype()));
 }
 
 template <class P>

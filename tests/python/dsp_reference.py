@@ -61,6 +61,12 @@ def zero_stuff(x, over_f):
     return y
 
 
+def zero_stuff_paper(x, over_f):
+    """The same upsampling as the paper's code performs it, with numpy.insert at repeated indices."""
+    indices = np.repeat(np.arange(x.shape[0] + 2), over_f - 1)[over_f - 1:-(over_f - 1)]
+    return np.insert(x, indices, 0)
+
+
 class PaperRing:
     """The paper's block processing: zero-stuffing, the core, a 3rd-order Butterworth low-pass at
     sample_rate/over_f... (as published: cutoff sample_rate / over_f over fs = sample_rate), decimation."""
@@ -77,8 +83,8 @@ class PaperRing:
 
     def process(self, data, mod):
         from scipy import signal
-        d = zero_stuff(data, self.over_f)
-        m = zero_stuff(mod, self.over_f)
+        d = zero_stuff_paper(data, self.over_f)
+        m = zero_stuff_paper(mod, self.over_f)
         y, self.state = self.core(d, m, self.T, self.k, self.state)
         y, self.zi = signal.lfilter(self.b, self.a, y, zi=self.zi)
         return y[:: self.over_f]
