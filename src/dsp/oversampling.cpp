@@ -22,30 +22,31 @@ double bessel_i0(double x) {
   return sum;
 }
 
-// Dot product with eight products in flight: GCC/Clang vector extensions give two-double SIMD lanes on
-// any x86-64 (SSE2) and the four accumulators keep the additions off one dependency chain.
-typedef double v2d __attribute__((vector_size(16)));
-inline double dot(const double* a, const double* b, std::size_t n) noexcept {
-  v2d s0 = {0, 0}, s1 = {0, 0}, s2 = {0, 0}, s3 = {0, 0};
+// Single-precision dot product, sixteen products in flight: GCC/Clang vector extensions give four-float
+// SIMD lanes on any x86-64 (SSE2) and four accumulators keep the additions off one dependency chain.
+typedef float v4f __attribute__((vector_size(16)));
+inline double dot(const float* a, const float* b, std::size_t n) noexcept {
+  v4f s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0}, s2 = {0, 0, 0, 0}, s3 = {0, 0, 0, 0};
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    v2d a0, a1, a2, a3, b0, b1, b2, b3;
+  for (; i + 16 <= n; i += 16) {
+    v4f a0, a1, a2, a3, b0, b1, b2, b3;
     std::memcpy(&a0, a + i, 16);
-    std::memcpy(&a1, a + i + 2, 16);
-    std::memcpy(&a2, a + i + 4, 16);
-    std::memcpy(&a3, a + i + 6, 16);
+    std::memcpy(&a1, a + i + 4, 16);
+    std::memcpy(&a2, a + i + 8, 16);
+    std::memcpy(&a3, a + i + 12, 16);
     std::memcpy(&b0, b + i, 16);
-    std::memcpy(&b1, b + i + 2, 16);
-    std::memcpy(&b2, b + i + 4, 16);
-    std::memcpy(&b3, b + i + 6, 16);
+    std::memcpy(&b1, b + i + 4, 16);
+    std::memcpy(&b2, b + i + 8, 16);
+    std::memcpy(&b3, b + i + 12, 16);
     s0 += a0 * b0;
     s1 += a1 * b1;
     s2 += a2 * b2;
     s3 += a3 * b3;
   }
-  const v2d s = (s0 + s1) + (s2 + s3);
-  double r = s[0] + s[1];
-  for (; i < n; ++i) r += a[i] * b[i];
+  const v4f s = (s0 + s1) + (s2 + s3);
+  double r =
+      static_cast<double>(s[0]) + static_cast<double>(s[1]) + static_cast<double>(s[2]) + static_cast<double>(s[3]);
+  for (; i < n; ++i) r += static_cast<double>(a[i]) * static_cast<double>(b[i]);
   return r;
 }
 
@@ -89,26 +90,26 @@ void Interpolator::prepare(std::size_t channels, int factor, const AntiAliasDesi
   const auto h = design_antialias(factor, d);
   factor_ = factor;
   taps_ = static_cast<std::size_t>(d.taps_per_phase);
-  phases_.assign(h.size(), 0.0);
+  phases_.assign(h.size(), 0.0f);
   const auto f = static_cast<std::size_t>(factor);
   for (std::size_t j = 0; j < f; ++j)
-    for (std::size_t k = 0; k < taps_; ++k) phases_[j * taps_ + k] = h[j + k * f] * factor;
-  history_.assign(channels * 2 * taps_, 0.0);
+    for (std::size_t k = 0; k < taps_; ++k) phases_[j * taps_ + k] = static_cast<float>(h[j + k * f] * factor);
+  history_.assign(channels * 2 * taps_, 0.0f);
   pos_.assign(channels, 0);
 }
 
 void Interpolator::reset() noexcept {
-  std::fill(history_.begin(), history_.end(), 0.0);
+  std::fill(history_.begin(), history_.end(), 0.0f);
   std::fill(pos_.begin(), pos_.end(), 0);
 }
 
 void Interpolator::push(std::size_t channel, double x, double* out) noexcept {
-  double* buf = history_.data() + channel * 2 * taps_;
+  float* buf = history_.data() + channel * 2 * taps_;
   std::size_t& w = pos_[channel];
   w = w == 0 ? taps_ - 1 : w - 1;
-  buf[w] = x;
-  buf[w + taps_] = x;
-  const double* hist = buf + w;  // hist[k] = x[n - k]
+  buf[w] = static_cast<float>(x);
+  buf[w + taps_] = static_cast<float>(x);
+  const float* hist = buf + w;  // hist[k] = x[n - k]
   for (int j = 0; j < factor_; ++j) out[j] = dot(phases_.data() + static_cast<std::size_t>(j) * taps_, hist, taps_);
 }
 
@@ -118,26 +119,27 @@ void Decimator::prepare(std::size_t channels, int factor, const AntiAliasDesign&
   // that interpolation plus decimation delay by exactly taps_per_phase - 1 base-rate samples.
   const auto h = design_antialias(factor, d);
   const auto shift = static_cast<std::size_t>(factor - 1);
-  h_.assign(h.size(), 0.0);
-  for (std::size_t i = 0; i + shift < h.size(); ++i) h_[i + shift] = h[i];
+  h_.assign(h.size(), 0.0f);
+  for (std::size_t i = 0; i + shift < h.size(); ++i) h_[i + shift] = static_cast<float>(h[i]);
   factor_ = factor;
-  history_.assign(channels * 2 * h_.size(), 0.0);
+  history_.assign(channels * 2 * h_.size(), 0.0f);
   pos_.assign(channels, 0);
 }
 
 void Decimator::reset() noexcept {
-  std::fill(history_.begin(), history_.end(), 0.0);
+  std::fill(history_.begin(), history_.end(), 0.0f);
   std::fill(pos_.begin(), pos_.end(), 0);
 }
 
 double Decimator::push(std::size_t channel, const double* in) noexcept {
   const std::size_t len = h_.size();
-  double* buf = history_.data() + channel * 2 * len;
+  float* buf = history_.data() + channel * 2 * len;
   std::size_t& w = pos_[channel];
   for (int j = 0; j < factor_; ++j) {
     w = w == 0 ? len - 1 : w - 1;
-    buf[w] = in[j];
-    buf[w + len] = in[j];
+    const auto v = static_cast<float>(in[j]);
+    buf[w] = v;
+    buf[w + len] = v;
   }
   return dot(h_.data(), buf + w, len);  // buf[w + m] = x[n - m]
 }
