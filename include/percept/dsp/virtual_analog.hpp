@@ -42,22 +42,26 @@ struct RingState {
 inline double ring_step(RingState& s, double carrier, double modulator, double k, double tc, double tcp,
                         double tl) noexcept {
   constexpr double Ra = 600.0, Ri = 50.0, Rm = 80.0;
+  // Half voltages hu = u / 2 are computed directly (scaling by 1/2 is exact, so u = 2 hu is bit-identical
+  // to computing u), which takes the halving of u4..u7 off the dependency chain; the terms that depend
+  // only on the previous state are added first, the diode terms last.
+  const double htc = 0.5 * tc, hd = 0.5 * tc * 0.085, d3 = tcp * 0.17;
   const double q4 = s.u4 * s.u4, q5 = s.u5 * s.u5, q6 = s.u6 * s.u6, q7 = s.u7 * s.u7;
   const double p4 = q4 * q4, p5 = q5 * q5, p6 = q6 * q6, p7 = q7 * q7;
-  const double u1 = s.u1 + tc * ((s.i1 - (s.u1 - modulator * k) / Rm) + 0.085 * ((p7 + p5) - (p4 + p6)));
-  const double u2 = s.u2 + tc * ((s.i2 - s.u2 / Ra) + 0.085 * ((p4 + p7) - (p5 + p6)));
-  const double u3 = s.u3 + tcp * (0.17 * ((p4 + p5) - (p7 + p6)) - s.u3 / Ri);
-  const double a = 0.5 * (u1 - u2), b = 0.5 * (u1 + u2), c = u3 + carrier * k;
+  const double hu1 = (0.5 * s.u1 + htc * (s.i1 - (s.u1 - modulator * k) / Rm)) + hd * ((p7 + p5) - (p4 + p6));
+  const double hu2 = (0.5 * s.u2 + htc * (s.i2 - s.u2 / Ra)) + hd * ((p4 + p7) - (p5 + p6));
+  const double u3 = (s.u3 - tcp * (s.u3 / Ri)) + d3 * ((p4 + p5) - (p7 + p6));
+  const double a = hu1 - hu2, b = hu1 + hu2, c = u3 + carrier * k;
   s.u4 = a - c;
   s.u5 = -a - c;
   s.u6 = b + c;
   s.u7 = c - b;
-  s.u1 = u1;
-  s.u2 = u2;
+  s.u1 = 2.0 * hu1;
+  s.u2 = 2.0 * hu2;
   s.u3 = u3;
-  s.i1 = s.i1 + tl * (-u1);
-  s.i2 = s.i2 + tl * (-u2);
-  return u2;
+  s.i1 = s.i1 + tl * (-s.u1);
+  s.i2 = s.i2 + tl * (-s.u2);
+  return s.u2;
 }
 
 /// The explicit Euler scheme diverges when diode voltages exceed about 0.3 V (T G / C > 2): a block that
