@@ -14,9 +14,12 @@
 namespace percept::dsp {
 
 [[nodiscard]] inline double fast_exp2_nonneg(double y) noexcept {
-  // y in [0, 60]
-  const auto n = static_cast<std::int64_t>(y + 0.5);
-  const double u = (y - static_cast<double>(n)) * 0.69314718055994530942;  // |u| <= ln2 / 2
+  // y in [0, 60]. Rounding to the nearest integer by adding 1.5 * 2^52: the sum's low mantissa bits are
+  // the integer, so no float-to-integer conversion sits on the dependency chain.
+  constexpr double magic = 0x1.8p52;
+  const double t = y + magic;
+  const double nd = t - magic;
+  const double u = (y - nd) * 0.69314718055994530942;  // |u| <= ln2 / 2
   constexpr double c2 = 1.0 / 2, c3 = 1.0 / 6, c4 = 1.0 / 24, c5 = 1.0 / 120, c6 = 1.0 / 720, c7 = 1.0 / 5040,
                    c8 = 1.0 / 40320, c9 = 1.0 / 362880, c10 = 1.0 / 3628800, c11 = 1.0 / 39916800;
   const double u2 = u * u, u4 = u2 * u2, u8 = u4 * u4;
@@ -24,7 +27,8 @@ namespace percept::dsp {
                p1011 = c10 + c11 * u;
   const double q0 = p01 + p23 * u2, q1 = p45 + p67 * u2, q2 = p89 + p1011 * u2;
   const double e = q0 + q1 * u4 + q2 * u8;
-  const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(n + 1023) << 52);
+  const std::uint64_t n = std::bit_cast<std::uint64_t>(t) - std::bit_cast<std::uint64_t>(magic);
+  const double scale = std::bit_cast<double>((n + 1023) << 52);
   return e * scale;
 }
 
