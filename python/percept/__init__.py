@@ -49,6 +49,7 @@ from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.fe
 )
 from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
 from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
+from . import dsp  # noqa: F401  (percept.dsp: processors, filter design)
 
 __version__ = "0.1.0"
 
@@ -60,4 +61,5 @@ __all__ = [
     "amplitude_to_db", "batch", "beat", "db_to_amplitude", "db_to_power", "feature", "fft_frequencies", "filters",
     "frames_to_samples", "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz",
     "onset", "power_to_db", "samples_to_frames", "stft", "streaming", "time_to_frames", "util",
+    "dsp", "get_duration", "info", "load", "resample", "write",
 ]

@@ -1,0 +1,104 @@
+// percept/dsp/oversampling.hpp — integer-factor polyphase interpolation and decimation, and a processor
+// that runs another processor at an oversampled rate.
+//
+// The anti-aliasing filter is one linear-phase FIR (Kaiser-windowed sinc) of factor * taps_per_phase
+// taps at the high rate, split into `factor` polyphase branches: interpolation computes taps_per_phase
+// products per output sample, decimation computes the whole filter once per kept output sample (the
+// factor - 1 discarded outputs are never computed). The filter arithmetic is single precision in four-lane
+// SIMD (error about -140 dB, far below the filters' 80 dB stop band); the processors around it stay double.
+// See docs/design-dsp.md for the numbers.
+//
+// Interpolator / Decimator are plain state machines (allocate in prepare(), never in process);
+// Oversampled(processor, factor) is a Processor: upsample -> inner at factor x rate -> downsample.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "percept/dsp/processor.hpp"
+
+namespace percept::dsp {
+
+struct AntiAliasDesign {
+  int taps_per_phase = 32;
+  /// -6 dB point as a fraction of the base-rate Nyquist frequency.
+  double cutoff = 0.9;
+  /// Kaiser window beta (8 gives about 80 dB stop-band attenuation).
+  double kaiser_beta = 8.0;
+};
+
+/// Prototype low-pass of factor * taps_per_phase taps at the high rate, DC gain 1.
+[[nodiscard]] std::vector<double> design_antialias(int factor, const AntiAliasDesign& d);
+
+class Interpolator {
+ public:
+  void prepare(std::size_t channels, int factor, const AntiAliasDesign& d);
+  void reset() noexcept;
+  /// Pushes one base-rate sample of `channel`; writes `factor` high-rate samples to `out`.
+  void push(std::size_t channel, double x, double* out) noexcept;
+  [[nodiscard]] int factor() const noexcept { return factor_; }
+  /// Group delay in high-rate samples.
+  [[nodiscard]] double delay() const noexcept {
+    return static_cast<double>(factor_) * (static_cast<double>(taps_) - 1) / 2.0;
+  }
+
+ private:
+  int factor_ = 1;
+  std::size_t taps_ = 0;        // per phase
+  std::vector<float> phases_;   // [phase][tap], scaled by factor
+  std::vector<float> history_;  // per channel: 2 * taps_ (mirrored ring)
+  std::vector<std::size_t> pos_;
+};
+
+class Decimator {
+ public:
+  void prepare(std::size_t channels, int factor, const AntiAliasDesign& d);
+  void reset() noexcept;
+  /// Pushes `factor` high-rate samples of `channel`; returns the one base-rate output sample.
+  double push(std::size_t channel, const double* in) noexcept;
+  [[nodiscard]] double delay() const noexcept {
+    return (static_cast<double>(h_.size()) - static_cast<double>(factor_)) / 2.0;
+  }
+
+ private:
+  int factor_ = 1;
+  std::vector<float> h_;
+  std::vector<float> history_;  // per channel: 2 * len (mirrored ring)
+  std::vector<std::size_t> pos_;
+};
+
+class Oversampled : public ProcessorBase<Oversampled> {
+ public:
+  Oversampled(std::shared_ptr<Processor> inner, int factor, AntiAliasDesign design = {});
+  void prepare(const ProcessSpec& spec) override;
+  void reset() noexcept override;
+  [[nodiscard]] std::string name() const override { return "oversample"; }
+  [[nodiscard]] std::size_t latency() const noexcept override;
+
+  template <class T>
+  void process_impl(AudioView<const T> in, AudioView<T> out) noexcept {
+    const std::size_t f = static_cast<std::size_t>(factor_);
+    for (std::size_t c = 0; c < in.num_channels(); ++c) {
+      const T* x = in.channel(c);
+      double* hi = high_.channel(c);
+      for (std::size_t i = 0; i < in.num_frames(); ++i) up_.push(c, static_cast<double>(x[i]), hi + i * f);
+    }
+    auto hv = high_.view().channels(0, in.num_channels()).frames(0, in.num_frames() * f);
+    inner_->process(AudioView<const double>(hv), hv);
+    for (std::size_t c = 0; c < in.num_channels(); ++c) {
+      const double* hi = high_.channel(c);
+      T* y = out.channel(c);
+      for (std::size_t i = 0; i < in.num_frames(); ++i) y[i] = static_cast<T>(down_.push(c, hi + i * f));
+    }
+  }
+
+ private:
+  std::shared_ptr<Processor> inner_;
+  int factor_;
+  AntiAliasDesign design_;
+  Interpolator up_;
+  Decimator down_;
+  AudioBuffer<double> high_;
+};
+
+}  // namespace percept::dsp
