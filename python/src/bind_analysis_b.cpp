@@ -1,0 +1,185 @@
+// Bindings of analysis part B: CQT/VQT, chroma_cqt, tuning, YIN, HPSS, NMF, PNG rendering, streaming CQT.
+// The librosa-named Python functions live in python/percept/_analysis_b.py and call these `_`-prefixed
+// primitives on one row at a time (mono float32, C-contiguous).
+#include <pybind11/complex.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "percept/analysis/cqt.hpp"
+#include "percept/core/error.hpp"
+
+namespace py = pybind11;
+using namespace percept;
+using percept::analysis::Array2D;
+
+namespace {
+
+using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
+using C64 = py::array_t<std::complex<float>, py::array::c_style | py::array::forcecast>;
+
+std::span<const float> span1d(const F32& a, const char* what) {
+  if (a.ndim() != 1) throw InvalidArgument(std::string(what) + ": expected a 1-D array");
+  return {a.data(), static_cast<std::size_t>(a.shape(0))};
+}
+
+template <class T>
+py::array_t<T> to_array(Array2D<T>&& a) {
+  const auto r = static_cast<py::ssize_t>(a.rows), c = static_cast<py::ssize_t>(a.cols);
+  return percept::python::to_numpy(std::move(a.data), {r, c});
+}
+
+Array2D<float> from_array(const F32& a, const char* what) {
+  if (a.ndim() != 2) throw InvalidArgument(std::string(what) + ": expected a 2-D array");
+  Array2D<float> m(static_cast<std::size_t>(a.shape(0)), static_cast<std::size_t>(a.shape(1)));
+  std::copy(a.data(), a.data() + a.size(), m.data.begin());
+  return m;
+}
+
+std::optional<double> norm_arg(const py::object& o) {
+  if (o.is_none()) return std::nullopt;
+  return o.cast<double>();
+}
+
+analysis::CqtOptions cqt_options(double sr, std::size_t hop_length, double fmin, std::size_t n_bins,
+                                 std::size_t bins_per_octave, double tuning, double filter_scale,
+                                 const py::object& norm, double sparsity, const std::string& window, bool scale,
+                                 const std::string& pad_mode, const std::string& res_type, double gamma) {
+  analysis::CqtOptions o;
+  o.sr = sr;
+  o.hop_length = hop_length;
+  o.fmin = fmin;
+  o.n_bins = n_bins;
+  o.bins_per_octave = bins_per_octave;
+  o.tuning = tuning;
+  o.filter_scale = filter_scale;
+  o.norm = norm_arg(norm);
+  o.sparsity = sparsity;
+  o.window = window;
+  o.scale = scale;
+  o.pad_mode = analysis::parse_cqt_pad_mode(pad_mode);
+  o.res_type = dsp::parse_resample_quality(res_type.c_str());
+  o.gamma = gamma;
+  return o;
+}
+
+void bind_cqt(py::module_& m) {
+  m.def(
+      "_vqt",
+      [](const F32& y, double sr, std::size_t hop_length, double fmin, std::size_t n_bins, std::size_t bins_per_octave,
+         double tuning, double filter_scale, const py::object& norm, double sparsity, const std::string& window,
+         bool scale, const std::string& pad_mode, const std::string& res_type, double gamma) {
+        const auto o = cqt_options(sr, hop_length, fmin, n_bins, bins_per_octave, tuning, filter_scale, norm, sparsity,
+                                   window, scale, pad_mode, res_type, gamma);
+        const auto x = span1d(y, "vqt");
+        Array2D<std::complex<float>> C;
+        {
+          py::gil_scoped_release release;
+          C = analysis::CqtPlan(o).transform(x);
+        }
+        return to_array(std::move(C));
+      },
+      py::arg("y"), py::arg("sr"), py::arg("hop_length"), py::arg("fmin"), py::arg("n_bins"),
+      py::arg("bins_per_octave"), py::arg("tuning"), py::arg("filter_scale"), py::arg("norm"), py::arg("sparsity"),
+      py::arg("window"), py::arg("scale"), py::arg("pad_mode"), py::arg("res_type"), py::arg("gamma"));
+
+  m.def(
+      "_cqt_frequencies",
+      [](std::size_t n_bins, double fmin, std::size_t bpo) { return analysis::cqt_frequencies(n_bins, fmin, bpo); },
+      py::arg("n_bins"), py::arg("fmin"), py::arg("bins_per_octave"));
+
+  m.def(
+      "_estimate_tuning",
+      [](const F32& y, double sr, double resolution, std::size_t bpo) {
+        const auto x = span1d(y, "estimate_tuning");
+        py::gil_scoped_release release;
+        return analysis::estimate_tuning(x, sr, resolution, bpo);
+      },
+      py::arg("y"), py::arg("sr"), py::arg("resolution"), py::arg("bins_per_octave"));
+
+  m.def(
+      "_estimate_tuning_S",
+      [](const F32& S, double sr, std::size_t n_fft, double resolution, std::size_t bpo) {
+        auto M = from_array(S, "estimate_tuning");
+        py::gil_scoped_release release;
+        return analysis::estimate_tuning_from_magnitude(M, sr, n_fft, resolution, bpo);
+      },
+      py::arg("S"), py::arg("sr"), py::arg("n_fft"), py::arg("resolution"), py::arg("bins_per_octave"));
+
+  m.def(
+      "_pitch_tuning",
+      [](const F32& f, double resolution, std::size_t bpo) {
+        std::span<const float> s(f.data(), static_cast<std::size_t>(f.size()));
+        return analysis::pitch_tuning(s, resolution, bpo);
+      },
+      py::arg("frequencies"), py::arg("resolution"), py::arg("bins_per_octave"));
+
+  m.def(
+      "_cq_to_chroma",
+      [](std::size_t n_input, std::size_t bpo, std::size_t n_chroma, double fmin, bool base_c) {
+        return to_array(analysis::cq_to_chroma(n_input, bpo, n_chroma, fmin, base_c));
+      },
+      py::arg("n_input"), py::arg("bins_per_octave"), py::arg("n_chroma"), py::arg("fmin"), py::arg("base_c"));
+
+  m.def(
+      "_chroma_cqt",
+      [](const F32& y, double sr, std::size_t hop_length, double fmin, const py::object& norm, double threshold,
+         std::optional<double> tuning, std::size_t n_chroma, std::size_t n_octaves, std::size_t bins_per_octave,
+         const std::string& res_type) {
+        analysis::ChromaCqtOptions o;
+        o.sr = sr;
+        o.hop_length = hop_length;
+        o.fmin = fmin;
+        o.norm = norm_arg(norm);
+        o.threshold = threshold;
+        o.tuning = tuning;
+        o.n_chroma = n_chroma;
+        o.n_octaves = n_octaves;
+        o.bins_per_octave = bins_per_octave;
+        o.res_type = dsp::parse_resample_quality(res_type.c_str());
+        const auto x = span1d(y, "chroma_cqt");
+        Array2D<float> C;
+        {
+          py::gil_scoped_release release;
+          C = analysis::chroma_cqt(x, o);
+        }
+        return to_array(std::move(C));
+      },
+      py::arg("y"), py::arg("sr"), py::arg("hop_length"), py::arg("fmin"), py::arg("norm"), py::arg("threshold"),
+      py::arg("tuning"), py::arg("n_chroma"), py::arg("n_octaves"), py::arg("bins_per_octave"), py::arg("res_type"));
+
+  m.def(
+      "_chroma_from_cqt",
+      [](const F32& C, std::size_t bins_per_octave, std::size_t n_chroma, double fmin, const py::object& norm,
+         double threshold) {
+        analysis::ChromaCqtOptions o;
+        o.bins_per_octave = bins_per_octave;
+        o.n_chroma = n_chroma;
+        o.fmin = fmin;
+        o.norm = norm_arg(norm);
+        o.threshold = threshold;
+        auto M = from_array(C, "chroma_cqt");
+        Array2D<float> out;
+        {
+          py::gil_scoped_release release;
+          out = analysis::chroma_from_cqt_magnitude(M, o);
+        }
+        return to_array(std::move(out));
+      },
+      py::arg("C"), py::arg("bins_per_octave"), py::arg("n_chroma"), py::arg("fmin"), py::arg("norm"),
+      py::arg("threshold"));
+}
+
+}  // namespace
+
+void bind_analysis_b(py::module_& m) {
+  bind_cqt(m);
+}

@@ -1,0 +1,693 @@
+// Constant-Q / variable-Q transforms (librosa 0.10 algorithm), chroma_cqt and tuning estimation.
+#include "percept/analysis/cqt.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <numbers>
+#include <numeric>
+#include <string>
+
+#include "percept/analysis/fft.hpp"
+#include "percept/core/error.hpp"
+
+namespace percept::analysis {
+
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+double window_bandwidth(const std::string& w) {
+  if (w == "hann" || w == "han") return 1.50018310546875;
+  if (w == "hamming" || w == "ham" || w == "hamm") return 1.3629455320350348;
+  if (w == "blackman" || w == "black" || w == "blk") return 1.7269681554262326;
+  if (w == "ones" || w == "rect" || w == "rectangular" || w == "boxcar" || w == "box") return 1.0;
+  throw InvalidArgument("cqt: unsupported window '" + w + "' (expected hann, hamming, blackman or ones)");
+}
+
+// scipy.signal.get_window(window, n, fftbins=True): the periodic form.
+std::vector<double> periodic_window(const std::string& w, std::size_t n) {
+  std::vector<double> out(n, 1.0);
+  if (n <= 1) return out;
+  const double N = static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = 2.0 * kPi * static_cast<double>(i) / N;
+    if (w == "hann" || w == "han")
+      out[i] = 0.5 - 0.5 * std::cos(x);
+    else if (w == "hamming" || w == "ham" || w == "hamm")
+      out[i] = 0.54 - 0.46 * std::cos(x);
+    else if (w == "blackman" || w == "black" || w == "blk")
+      out[i] = 0.42 - 0.5 * std::cos(x) + 0.08 * std::cos(2.0 * x);
+  }
+  return out;
+}
+
+// librosa.util.normalize of a 1-D complex vector (threshold = tiny, fill = None).
+void normalize_complex(std::vector<std::complex<double>>& v, const std::optional<double>& norm) {
+  if (!norm) return;
+  const double p = *norm;
+  double length = 0.0;
+  if (std::isinf(p) && p > 0) {
+    for (const auto& z : v) length = std::max(length, std::abs(z));
+  } else if (std::isinf(p)) {
+    length = std::numeric_limits<double>::infinity();
+    for (const auto& z : v) length = std::min(length, std::abs(z));
+  } else if (p == 0) {
+    for (const auto& z : v) length += std::abs(z) > 0 ? 1.0 : 0.0;
+  } else if (p > 0) {
+    for (const auto& z : v) length += std::pow(std::abs(z), p);
+    length = std::pow(length, 1.0 / p);
+  } else {
+    throw InvalidArgument("cqt: unsupported norm " + std::to_string(p));
+  }
+  if (length < std::numeric_limits<double>::min()) return;
+  for (auto& z : v) z /= length;
+}
+
+// librosa.filters._relative_bandwidth
+std::vector<double> relative_bandwidth(const std::vector<double>& f, std::size_t bpo) {
+  const std::size_t n = f.size();
+  std::vector<double> alpha(n);
+  if (n == 1) {
+    const double r = std::pow(2.0, 1.0 / static_cast<double>(bpo));
+    alpha[0] = (r * r - 1.0) / (r * r + 1.0);
+    return alpha;
+  }
+  std::vector<double> logf(n), b(n);
+  for (std::size_t i = 0; i < n; ++i) logf[i] = std::log2(f[i]);
+  b[0] = 1.0 / (logf[1] - logf[0]);
+  b[n - 1] = 1.0 / (logf[n - 1] - logf[n - 2]);
+  for (std::size_t i = 1; i + 1 < n; ++i) b[i] = 2.0 / (logf[i + 1] - logf[i - 1]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = std::pow(2.0, 2.0 / b[i]);
+    alpha[i] = (t - 1.0) / (t + 1.0);
+  }
+  return alpha;
+}
+
+double gamma_of(double gamma, double alpha) {
+  return std::isnan(gamma) ? alpha * 24.7 / 0.108 : gamma;
+}
+
+// librosa.filters.wavelet_lengths for a subset of bins at rate sr.
+double wavelet_length(double f, double alpha, double gamma, double filter_scale, double sr) {
+  const double Q = filter_scale / alpha;
+  return Q * sr / (f + gamma_of(gamma, alpha) / alpha);
+}
+
+std::size_t num_two_factors(std::size_t x) {
+  if (x == 0) return 0;
+  std::size_t n = 0;
+  while (x % 2 == 0) {
+    ++n;
+    x /= 2;
+  }
+  return n;
+}
+
+std::size_t next_pow2_of(double len) {
+  return static_cast<std::size_t>(std::pow(2.0, std::ceil(std::log2(len))));
+}
+
+// Index into a signal of length n padded numpy-style (mode) on both sides; -1 means zero.
+inline std::ptrdiff_t padded_index(std::ptrdiff_t i, std::ptrdiff_t n, CqtPadMode mode) {
+  if (i >= 0 && i < n) return i;
+  if (mode == CqtPadMode::Constant || n == 0) return -1;
+  if (mode == CqtPadMode::Edge) return i < 0 ? 0 : n - 1;
+  if (n == 1) return 0;
+  // numpy 'reflect' (mirror without repeating the edge), applied repeatedly
+  const std::ptrdiff_t period = 2 * (n - 1);
+  std::ptrdiff_t k = i % period;
+  if (k < 0) k += period;
+  return k < n ? k : period - k;
+}
+
+}  // namespace
+
+CqtPadMode parse_cqt_pad_mode(const std::string& name) {
+  if (name == "constant") return CqtPadMode::Constant;
+  if (name == "reflect") return CqtPadMode::Reflect;
+  if (name == "edge") return CqtPadMode::Edge;
+  throw InvalidArgument("cqt: unsupported pad_mode '" + name + "' (expected constant, reflect or edge)");
+}
+
+std::vector<double> cqt_frequencies(std::size_t n_bins, double fmin, std::size_t bins_per_octave) {
+  std::vector<double> f(n_bins);
+  const double bpo = static_cast<double>(bins_per_octave);
+  for (std::size_t k = 0; k < n_bins; ++k) {
+    const double oct = std::pow(2.0, static_cast<double>(k / bins_per_octave));
+    const double ratio = std::pow(2.0, static_cast<double>(k % bins_per_octave) / bpo);
+    f[k] = oct * ratio * fmin;
+  }
+  return f;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Plan
+
+struct OctaveBank {
+  double sr = 0;           // rate of this octave's signal
+  std::size_t hop = 0;     // hop at this rate
+  std::size_t n_fft = 0;   // frame length (power of two)
+  std::size_t bin_lo = 0;  // first output bin (global index)
+  std::size_t n_filters = 0;
+  bool halve_after = false;            // the next octave runs on this signal decimated by 2
+  std::vector<std::uint32_t> row_ptr;  // CSR over FFT bins 0..n_fft/2
+  std::vector<std::uint32_t> col;
+  std::vector<std::complex<float>> val;  // includes the octave rescaling and (if scale) 1/sqrt(length)
+  RealFft<float> fft;
+};
+
+struct CqtPlan::Impl {
+  CqtOptions opt;
+  std::vector<double> freqs;
+  std::vector<double> alpha;
+  std::vector<double> lengths;  // at sr_eff
+  std::size_t early_factor = 1;
+  double sr_eff = 0;
+  std::size_t hop_eff = 0;
+  std::vector<OctaveBank> octaves;
+
+  // Signal length of octave i for an input of n samples (after early downsampling and halving).
+  [[nodiscard]] std::vector<std::size_t> octave_lengths(std::size_t n) const {
+    std::vector<std::size_t> len(octaves.size());
+    std::size_t cur = early_factor > 1 ? (n + early_factor - 1) / early_factor : n;
+    for (std::size_t i = 0; i < octaves.size(); ++i) {
+      len[i] = cur;
+      if (octaves[i].halve_after) cur = (cur + 1) / 2;
+    }
+    return len;
+  }
+  [[nodiscard]] static std::size_t frames_of(std::size_t len, const OctaveBank& o) {
+    const std::size_t padded = len + 2 * (o.n_fft / 2);
+    if (padded < o.n_fft) return 0;
+    return 1 + (padded - o.n_fft) / o.hop;
+  }
+  [[nodiscard]] std::size_t num_frames(std::size_t n) const {
+    const auto len = octave_lengths(n);
+    std::size_t f = std::numeric_limits<std::size_t>::max();
+    for (std::size_t i = 0; i < octaves.size(); ++i) f = std::min(f, frames_of(len[i], octaves[i]));
+    return f;
+  }
+};
+
+namespace {
+
+void build_octave(OctaveBank& o, const std::vector<double>& freqs, const std::vector<double>& alpha, std::size_t lo,
+                  std::size_t count, const CqtOptions& opt, double sr_eff, const std::vector<double>& lengths_eff) {
+  std::vector<double> L(count);
+  double max_len = 0;
+  for (std::size_t j = 0; j < count; ++j) {
+    L[j] = wavelet_length(freqs[lo + j], alpha[lo + j], opt.gamma, opt.filter_scale, o.sr);
+    max_len = std::max(max_len, L[j]);
+  }
+  const std::size_t n_fft = next_pow2_of(max_len);
+  if (n_fft > (std::size_t{1} << 26)) throw InvalidArgument("cqt: filters too long (fmin too low for this rate?)");
+  o.n_fft = n_fft;
+  o.n_filters = count;
+  o.bin_lo = lo;
+  o.fft = RealFft<float>(n_fft);
+  const std::size_t n_bins_fft = n_fft / 2 + 1;
+  ComplexFft<double> cfft(n_fft);
+  std::vector<std::complex<double>> buf(n_fft), spec(n_fft);
+  std::vector<double> mags(n_bins_fft), sorted(n_bins_fft);
+  o.row_ptr.assign(1, 0);
+  o.col.clear();
+  o.val.clear();
+  const float octave_gain = static_cast<float>(std::sqrt(sr_eff / o.sr));
+  for (std::size_t j = 0; j < count; ++j) {
+    const double f = freqs[lo + j];
+    const double ilen = L[j];
+    const double start = std::floor(-ilen / 2.0);
+    const double stop = std::floor(ilen / 2.0);
+    const auto len = static_cast<std::size_t>(stop - start);
+    std::vector<std::complex<double>> sig(len);
+    const auto win = periodic_window(opt.window, len);
+    for (std::size_t k = 0; k < len; ++k) {
+      const double t = start + static_cast<double>(k);
+      const double ang = t * 2.0 * kPi * f / o.sr;
+      sig[k] = std::complex<double>(std::cos(ang), std::sin(ang)) * win[k];
+    }
+    normalize_complex(sig, opt.norm);
+    // pad_center into n_fft, cast to complex64, scale by length / n_fft (rounded to complex64 again)
+    std::fill(buf.begin(), buf.end(), std::complex<double>(0, 0));
+    const std::size_t lpad = (n_fft - len) / 2;
+    const double gain = ilen / static_cast<double>(n_fft);
+    for (std::size_t k = 0; k < len; ++k) {
+      const std::complex<float> c32(static_cast<float>(sig[k].real()), static_cast<float>(sig[k].imag()));
+      const std::complex<double> scaled = std::complex<double>(c32) * gain;
+      buf[lpad + k] = std::complex<double>(static_cast<float>(scaled.real()), static_cast<float>(scaled.imag()));
+    }
+    cfft.forward(buf.data(), spec.data());
+    // sparsify_rows: drop the smallest magnitudes holding up to `sparsity` of the row's L1 mass
+    double norm_sum = 0;
+    for (std::size_t k = 0; k < n_bins_fft; ++k) {
+      mags[k] = std::abs(spec[k]);
+      norm_sum += mags[k];
+    }
+    double thresh = 0.0;
+    if (opt.sparsity > 0 && norm_sum > 0) {
+      sorted = mags;
+      std::sort(sorted.begin(), sorted.end());
+      double cum = 0;
+      std::size_t idx = 0;
+      for (std::size_t k = 0; k < n_bins_fft; ++k) {
+        cum += sorted[k] / norm_sum;
+        if (!(cum < opt.sparsity)) {
+          idx = k;
+          break;
+        }
+      }
+      thresh = sorted[idx];
+    }
+    const float bin_gain =
+        opt.scale ? static_cast<float>(1.0 / std::sqrt(lengths_eff[lo + j])) * octave_gain : octave_gain;
+    for (std::size_t k = 0; k < n_bins_fft; ++k) {
+      if (opt.sparsity <= 0 || mags[k] >= thresh) {
+        const std::complex<float> v(static_cast<float>(spec[k].real()), static_cast<float>(spec[k].imag()));
+        o.col.push_back(static_cast<std::uint32_t>(k));
+        o.val.push_back(v * bin_gain);
+      }
+    }
+    o.row_ptr.push_back(static_cast<std::uint32_t>(o.col.size()));
+  }
+}
+
+}  // namespace
+
+CqtPlan::CqtPlan(const CqtOptions& options) : impl_(std::make_unique<Impl>()) {
+  Impl& p = *impl_;
+  p.opt = options;
+  const CqtOptions& o = p.opt;
+  if (!(o.sr > 0) || !std::isfinite(o.sr)) throw InvalidArgument("cqt: sr must be positive and finite");
+  if (o.hop_length == 0) throw InvalidArgument("cqt: hop_length must be positive");
+  if (!(o.fmin > 0) || !std::isfinite(o.fmin)) throw InvalidArgument("cqt: fmin must be positive and finite");
+  if (o.n_bins == 0) throw InvalidArgument("cqt: n_bins must be positive");
+  if (o.bins_per_octave == 0) throw InvalidArgument("cqt: bins_per_octave must be positive");
+  if (!std::isfinite(o.tuning)) throw InvalidArgument("cqt: tuning must be finite");
+  if (!(o.filter_scale > 0)) throw InvalidArgument("cqt: filter_scale must be positive");
+  if (!(o.sparsity >= 0 && o.sparsity < 1)) throw InvalidArgument("cqt: sparsity must be in [0, 1)");
+  if (!std::isnan(o.gamma) && !(o.gamma >= 0)) throw InvalidArgument("cqt: gamma must be non-negative (or None)");
+  const double wb = window_bandwidth(o.window);
+
+  const std::size_t n_octaves = (o.n_bins + o.bins_per_octave - 1) / o.bins_per_octave;
+  const std::size_t n_filters = std::min(o.bins_per_octave, o.n_bins);
+  const double fmin = o.fmin * std::pow(2.0, o.tuning / static_cast<double>(o.bins_per_octave));
+  p.freqs = cqt_frequencies(o.n_bins, fmin, o.bins_per_octave);
+  p.alpha = relative_bandwidth(p.freqs, o.bins_per_octave);
+
+  double cutoff = 0;
+  for (std::size_t k = 0; k < o.n_bins; ++k) {
+    const double Q = o.filter_scale / p.alpha[k];
+    cutoff = std::max(cutoff, p.freqs[k] * (1.0 + 0.5 * wb / Q) + 0.5 * gamma_of(o.gamma, p.alpha[k]));
+  }
+  const double nyquist = o.sr / 2.0;
+  if (cutoff > nyquist)
+    throw InvalidArgument("cqt: wavelet basis with max frequency " + std::to_string(p.freqs.back()) +
+                          " Hz would exceed the Nyquist frequency " + std::to_string(nyquist) +
+                          " Hz; reduce n_bins or fmin");
+
+  // early downsampling (librosa __early_downsample_count)
+  const auto c1 = static_cast<long>(std::ceil(std::log2(nyquist / cutoff))) - 1 - 1;
+  const std::size_t count1 = c1 > 0 ? static_cast<std::size_t>(c1) : 0;
+  const long c2 = static_cast<long>(num_two_factors(o.hop_length)) - static_cast<long>(n_octaves) + 1;
+  const std::size_t count2 = c2 > 0 ? static_cast<std::size_t>(c2) : 0;
+  const std::size_t count = std::min(count1, count2);
+  p.early_factor = std::size_t{1} << count;
+  p.sr_eff = o.sr / static_cast<double>(p.early_factor);
+  p.hop_eff = o.hop_length / p.early_factor;
+
+  p.lengths.resize(o.n_bins);
+  for (std::size_t k = 0; k < o.n_bins; ++k)
+    p.lengths[k] = wavelet_length(p.freqs[k], p.alpha[k], o.gamma, o.filter_scale, p.sr_eff);
+
+  double my_sr = p.sr_eff;
+  std::size_t my_hop = p.hop_eff;
+  p.octaves.resize(n_octaves);
+  for (std::size_t i = 0; i < n_octaves; ++i) {
+    const std::size_t hi = o.n_bins - n_filters * i;
+    const std::size_t lo = o.n_bins >= n_filters * (i + 1) ? o.n_bins - n_filters * (i + 1) : 0;
+    OctaveBank& ob = p.octaves[i];
+    ob.sr = my_sr;
+    ob.hop = my_hop;
+    build_octave(ob, p.freqs, p.alpha, lo, hi - lo, o, p.sr_eff, p.lengths);
+    ob.halve_after = (my_hop % 2 == 0) && (i + 1 < n_octaves);
+    if (ob.halve_after) {
+      my_hop /= 2;
+      my_sr /= 2.0;
+    }
+  }
+}
+
+CqtPlan::~CqtPlan() = default;
+CqtPlan::CqtPlan(CqtPlan&&) noexcept = default;
+CqtPlan& CqtPlan::operator=(CqtPlan&&) noexcept = default;
+
+const CqtOptions& CqtPlan::options() const noexcept {
+  return impl_->opt;
+}
+const std::vector<double>& CqtPlan::frequencies() const noexcept {
+  return impl_->freqs;
+}
+const std::vector<double>& CqtPlan::lengths() const noexcept {
+  return impl_->lengths;
+}
+std::size_t CqtPlan::num_octaves() const noexcept {
+  return impl_->octaves.size();
+}
+std::size_t CqtPlan::early_downsample_factor() const noexcept {
+  return impl_->early_factor;
+}
+std::size_t CqtPlan::num_frames(std::size_t n) const {
+  return impl_->num_frames(n);
+}
+
+namespace detail_cqt {
+
+// One frame of one octave: FFT of sig[center - n_fft/2, center + n_fft/2) and the sparse projection into
+// out[bin * out_stride] for the octave's bins.
+void project_frame(const OctaveBank& o, const float* frame, std::complex<float>* spec, std::complex<float>* out,
+                   std::size_t out_stride) noexcept {
+  o.fft.forward(frame, spec);
+  for (std::size_t r = 0; r < o.n_filters; ++r) {
+    float re = 0, im = 0;
+    for (std::uint32_t j = o.row_ptr[r]; j < o.row_ptr[r + 1]; ++j) {
+      const std::complex<float> a = o.val[j];
+      const std::complex<float> b = spec[o.col[j]];
+      re += a.real() * b.real() - a.imag() * b.imag();
+      im += a.real() * b.imag() + a.imag() * b.real();
+    }
+    out[(o.bin_lo + r) * out_stride] = std::complex<float>(re, im);
+  }
+}
+
+}  // namespace detail_cqt
+
+namespace {
+
+std::vector<float> halve(const std::vector<float>& x, dsp::ResampleQuality q) {
+  const float* p = x.data();
+  auto out = dsp::resample<float>(AudioView<const float>(&p, 1, x.size()), 2.0, 1.0, q);
+  std::vector<float> y(out.channel(0), out.channel(0) + out.num_frames());
+  const auto s = static_cast<float>(std::sqrt(0.5));
+  for (auto& v : y) v /= s;
+  return y;
+}
+
+}  // namespace
+
+Array2D<std::complex<float>> CqtPlan::transform(std::span<const float> y) const {
+  const Impl& p = *impl_;
+  for (float v : y)
+    if (!std::isfinite(v)) throw InvalidArgument("cqt: audio buffer is not finite everywhere");
+  if (y.size() < p.early_factor)
+    throw InvalidArgument("cqt: input signal length " + std::to_string(y.size()) + " is too short for " +
+                          std::to_string(p.octaves.size()) + "-octave CQT");
+  std::vector<float> sig;
+  if (p.early_factor > 1) {
+    const float* ptr = y.data();
+    auto out = dsp::resample<float>(AudioView<const float>(&ptr, 1, y.size()), static_cast<double>(p.early_factor), 1.0,
+                                    p.opt.res_type);
+    sig.assign(out.channel(0), out.channel(0) + out.num_frames());
+    const auto s = static_cast<float>(std::sqrt(1.0 / static_cast<double>(p.early_factor)));
+    for (auto& v : sig) v /= s;
+    if (!p.opt.scale) {
+      const auto g = static_cast<float>(std::sqrt(static_cast<double>(p.early_factor)));
+      for (auto& v : sig) v *= g;
+    }
+  } else {
+    sig.assign(y.begin(), y.end());
+  }
+  const std::size_t n_frames = p.num_frames(y.size());
+  Array2D<std::complex<float>> C(p.opt.n_bins, n_frames);
+  AlignedVector<float> frame;
+  AlignedVector<std::complex<float>> spec;
+  for (std::size_t i = 0; i < p.octaves.size(); ++i) {
+    const OctaveBank& o = p.octaves[i];
+    frame.resize(o.n_fft);
+    spec.resize(o.n_fft / 2 + 1);
+    const auto n = static_cast<std::ptrdiff_t>(sig.size());
+    const auto half = static_cast<std::ptrdiff_t>(o.n_fft / 2);
+    for (std::size_t t = 0; t < n_frames; ++t) {
+      const std::ptrdiff_t s0 = static_cast<std::ptrdiff_t>(t * o.hop) - half;
+      if (s0 >= 0 && s0 + static_cast<std::ptrdiff_t>(o.n_fft) <= n) {
+        std::memcpy(frame.data(), sig.data() + s0, o.n_fft * sizeof(float));
+      } else {
+        for (std::size_t k = 0; k < o.n_fft; ++k) {
+          const std::ptrdiff_t idx = padded_index(s0 + static_cast<std::ptrdiff_t>(k), n, p.opt.pad_mode);
+          frame[k] = idx < 0 ? 0.0f : sig[static_cast<std::size_t>(idx)];
+        }
+      }
+      detail_cqt::project_frame(o, frame.data(), spec.data(), C.data.data() + t, n_frames);
+    }
+    if (o.halve_after) sig = halve(sig, p.opt.res_type);
+  }
+  return C;
+}
+
+Array2D<std::complex<float>> vqt(std::span<const float> y, const CqtOptions& options) {
+  return CqtPlan(options).transform(y);
+}
+
+Array2D<std::complex<float>> cqt(std::span<const float> y, CqtOptions options) {
+  options.gamma = 0.0;
+  return CqtPlan(options).transform(y);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Tuning
+
+double pitch_tuning(std::span<const float> frequencies, double resolution, std::size_t bins_per_octave) {
+  if (!(resolution > 0 && resolution < 1)) throw InvalidArgument("pitch_tuning: resolution must be in (0, 1)");
+  if (bins_per_octave == 0) throw InvalidArgument("pitch_tuning: bins_per_octave must be positive");
+  const auto n_edges = static_cast<std::size_t>(std::ceil(1.0 / resolution)) + 1;
+  const std::size_t n_hist = n_edges - 1;
+  std::vector<double> edges(n_edges);
+  const double step = 1.0 / static_cast<double>(n_hist);
+  for (std::size_t k = 0; k < n_edges; ++k) edges[k] = static_cast<double>(k) * step + -0.5;
+  edges.back() = 0.5;
+  std::vector<std::size_t> counts(n_hist, 0);
+  bool any = false;
+  const auto ref = static_cast<float>(440.0 / 16.0);
+  const auto bpo = static_cast<float>(bins_per_octave);
+  for (float f : frequencies) {
+    if (!(f > 0)) continue;
+    any = true;
+    const float octs = std::log2(f / ref);
+    float r = std::fmod(bpo * octs, 1.0f);
+    if (r != 0 && r < 0) r += 1.0f;
+    if (r >= 0.5f) r -= 1.0f;
+    const double v = r;
+    if (v < edges.front() || v > edges.back()) continue;
+    auto idx =
+        static_cast<std::size_t>((v - edges.front()) * (static_cast<double>(n_hist) / (edges.back() - edges.front())));
+    if (idx >= n_hist) idx = n_hist - 1;
+    if (v < edges[idx] && idx > 0) --idx;
+    if (idx + 1 < n_hist && v >= edges[idx + 1]) ++idx;
+    ++counts[idx];
+  }
+  if (!any) return 0.0;
+  const auto it = std::max_element(counts.begin(), counts.end());
+  return edges[static_cast<std::size_t>(it - counts.begin())];
+}
+
+double estimate_tuning_from_magnitude(const Array2D<float>& S, double sr, std::size_t n_fft, double resolution,
+                                      std::size_t bins_per_octave) {
+  const std::size_t d = S.rows, T = S.cols;
+  if (d == 0 || T == 0) return pitch_tuning({}, resolution, bins_per_octave);
+  const double fmin = 150.0, fmax = std::min(4000.0, sr / 2.0);
+  const float threshold = 0.1f;
+  std::vector<float> pitches, mags;
+  std::vector<float> col(d), avg(d), shift(d), ref(T, 0.0f);
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t k = 0; k < d; ++k) ref[t] = std::max(ref[t], S(k, t));
+  std::vector<float> masked(d);
+  for (std::size_t t = 0; t < T; ++t) {
+    for (std::size_t k = 0; k < d; ++k) col[k] = S(k, t);
+    const float rv = threshold * ref[t];
+    for (std::size_t k = 0; k < d; ++k) masked[k] = col[k] * (col[k] > rv ? 1.0f : 0.0f);
+    for (std::size_t k = 0; k < d; ++k) {
+      const double freq = static_cast<double>(k) * sr / static_cast<double>(n_fft);
+      if (!(fmin <= freq && freq < fmax)) continue;
+      // util.localmax with edge padding
+      const float prev = k == 0 ? masked[0] : masked[k - 1];
+      const float next = k + 1 == d ? masked[d - 1] : masked[k + 1];
+      if (!(masked[k] > prev && masked[k] >= next)) continue;
+      // np.gradient and the parabolic-interpolation stencil, float32 like librosa
+      float g;
+      if (d == 1)
+        g = 0;
+      else if (k == 0)
+        g = col[1] - col[0];
+      else if (k + 1 == d)
+        g = col[d - 1] - col[d - 2];
+      else
+        g = (col[k + 1] - col[k - 1]) / 2.0f;
+      float sh = 0;
+      if (k > 0 && k + 1 < d) {
+        const float a = col[k + 1] + col[k - 1] - 2 * col[k];
+        const float b = (col[k + 1] - col[k - 1]) / 2;
+        sh = std::abs(b) >= std::abs(a) ? 0.0f : -b / a;
+      }
+      const float dskew = 0.5f * g * sh;
+      pitches.push_back(static_cast<float>((static_cast<double>(k) + sh) * sr / static_cast<double>(n_fft)));
+      mags.push_back(col[k] + dskew);
+    }
+  }
+  std::vector<float> selected;
+  std::vector<std::size_t> pos;
+  for (std::size_t i = 0; i < pitches.size(); ++i)
+    if (pitches[i] > 0) pos.push_back(i);
+  float thr = 0.0f;
+  if (!pos.empty()) {
+    std::vector<float> m;
+    m.reserve(pos.size());
+    for (auto i : pos) m.push_back(mags[i]);
+    const std::size_t h = m.size() / 2;
+    std::nth_element(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(h), m.end());
+    if (m.size() % 2 == 1) {
+      thr = m[h];
+    } else {
+      const float hi = m[h];
+      const float lo = *std::max_element(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(h));
+      thr = (lo + hi) / 2.0f;
+    }
+  }
+  for (auto i : pos)
+    if (mags[i] >= thr) selected.push_back(pitches[i]);
+  return pitch_tuning(selected, resolution, bins_per_octave);
+}
+
+double estimate_tuning(std::span<const float> y, double sr, double resolution, std::size_t bins_per_octave) {
+  for (float v : y)
+    if (!std::isfinite(v)) throw InvalidArgument("estimate_tuning: audio buffer is not finite everywhere");
+  const std::size_t n_fft = 2048, hop = 512;
+  const std::size_t n = y.size();
+  const std::size_t n_frames = 1 + n / hop;
+  Array2D<float> S(n_fft / 2 + 1, n_frames);
+  RealFft<double> fft(n_fft);
+  AlignedVector<double> frame(n_fft);
+  AlignedVector<std::complex<double>> spec(n_fft / 2 + 1);
+  const auto win = periodic_window("hann", n_fft);
+  for (std::size_t t = 0; t < n_frames; ++t) {
+    const auto s0 = static_cast<std::ptrdiff_t>(t * hop) - static_cast<std::ptrdiff_t>(n_fft / 2);
+    for (std::size_t k = 0; k < n_fft; ++k) {
+      const std::ptrdiff_t i = s0 + static_cast<std::ptrdiff_t>(k);
+      frame[k] = (i >= 0 && i < static_cast<std::ptrdiff_t>(n))
+                     ? win[k] * static_cast<double>(y[static_cast<std::size_t>(i)])
+                     : 0.0;
+    }
+    fft.forward(frame.data(), spec.data());
+    for (std::size_t k = 0; k <= n_fft / 2; ++k) {
+      const std::complex<float> c(static_cast<float>(spec[k].real()), static_cast<float>(spec[k].imag()));
+      S(k, t) = std::hypot(c.real(), c.imag());
+    }
+  }
+  return estimate_tuning_from_magnitude(S, sr, n_fft, resolution, bins_per_octave);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Chroma
+
+Array2D<float> cq_to_chroma(std::size_t n_input, std::size_t bins_per_octave, std::size_t n_chroma, double fmin,
+                            bool base_c) {
+  if (n_chroma == 0 || bins_per_octave == 0) throw InvalidArgument("cq_to_chroma: sizes must be positive");
+  if (bins_per_octave % n_chroma != 0)
+    throw InvalidArgument("cq_to_chroma: bins_per_octave=" + std::to_string(bins_per_octave) +
+                          " must be an integer multiple of n_chroma=" + std::to_string(n_chroma));
+  const std::size_t n_merge = bins_per_octave / n_chroma;
+  // repeat(eye(n_chroma), n_merge) rolled left by n_merge // 2: row c has ones at columns
+  // (c * n_merge + m - n_merge // 2) mod bins_per_octave
+  Array2D<float> base(n_chroma, bins_per_octave, 0.0f);
+  for (std::size_t c = 0; c < n_chroma; ++c)
+    for (std::size_t m = 0; m < n_merge; ++m) {
+      const std::size_t colm = (c * n_merge + m + bins_per_octave - n_merge / 2) % bins_per_octave;
+      base(c, colm) = 1.0f;
+    }
+  const double midi = 12.0 * (std::log2(fmin) - std::log2(440.0)) + 69.0;
+  double midi0 = std::fmod(midi, 12.0);
+  if (midi0 < 0) midi0 += 12.0;
+  const double roll_notes = base_c ? midi0 : midi0 - 9.0;
+  const auto roll = static_cast<long>(std::nearbyint(roll_notes * (static_cast<double>(n_chroma) / 12.0)));
+  Array2D<float> out(n_chroma, n_input, 0.0f);
+  const auto nc = static_cast<long>(n_chroma);
+  for (std::size_t c = 0; c < n_chroma; ++c) {
+    // np.roll(axis=0) by `roll`: output row c comes from row c - roll
+    const long src = (((static_cast<long>(c) - roll) % nc) + nc) % nc;
+    for (std::size_t j = 0; j < n_input; ++j) out(c, j) = base(static_cast<std::size_t>(src), j % bins_per_octave);
+  }
+  return out;
+}
+
+CqtOptions chroma_cqt_cqt_options(const ChromaCqtOptions& o, double tuning) {
+  CqtOptions c;
+  c.sr = o.sr;
+  c.hop_length = o.hop_length;
+  c.fmin = o.fmin;
+  c.n_bins = o.n_octaves * o.bins_per_octave;
+  c.bins_per_octave = o.bins_per_octave;
+  c.tuning = tuning;
+  c.res_type = o.res_type;
+  return c;
+}
+
+namespace {
+
+void normalize_columns(float* col, std::size_t n, const std::optional<double>& norm) {
+  if (!norm) return;
+  const double p = *norm;
+  float length = 0;
+  if (std::isinf(p) && p > 0) {
+    for (std::size_t i = 0; i < n; ++i) length = std::max(length, std::abs(col[i]));
+  } else if (std::isinf(p)) {
+    length = std::numeric_limits<float>::infinity();
+    for (std::size_t i = 0; i < n; ++i) length = std::min(length, std::abs(col[i]));
+  } else if (p == 0) {
+    for (std::size_t i = 0; i < n; ++i) length += col[i] != 0 ? 1.0f : 0.0f;
+  } else {
+    double acc = 0;
+    for (std::size_t i = 0; i < n; ++i) acc += std::pow(std::abs(static_cast<double>(col[i])), p);
+    length = static_cast<float>(std::pow(acc, 1.0 / p));
+  }
+  if (length < std::numeric_limits<float>::min()) return;
+  for (std::size_t i = 0; i < n; ++i) col[i] /= length;
+}
+
+}  // namespace
+
+Array2D<float> chroma_from_cqt_magnitude(const Array2D<float>& C, const ChromaCqtOptions& o) {
+  const auto M = cq_to_chroma(C.rows, o.bins_per_octave, o.n_chroma, o.fmin);
+  Array2D<float> out(o.n_chroma, C.cols, 0.0f);
+  for (std::size_t c = 0; c < o.n_chroma; ++c)
+    for (std::size_t j = 0; j < C.rows; ++j) {
+      const float w = M(c, j);
+      if (w == 0) continue;
+      const float* src = C.row(j);
+      float* dst = out.row(c);
+      for (std::size_t t = 0; t < C.cols; ++t) dst[t] += w * src[t];
+    }
+  std::vector<float> col(o.n_chroma);
+  for (std::size_t t = 0; t < out.cols; ++t) {
+    for (std::size_t c = 0; c < o.n_chroma; ++c) {
+      float v = out(c, t);
+      if (v < o.threshold) v = 0.0f;
+      col[c] = v;
+    }
+    normalize_columns(col.data(), o.n_chroma, o.norm);
+    for (std::size_t c = 0; c < o.n_chroma; ++c) out(c, t) = col[c];
+  }
+  return out;
+}
+
+Array2D<float> chroma_cqt(std::span<const float> y, const ChromaCqtOptions& o) {
+  if (o.n_chroma == 0 || o.bins_per_octave % o.n_chroma != 0)
+    throw InvalidArgument("chroma_cqt: bins_per_octave must be a multiple of n_chroma");
+  const double tuning = o.tuning ? *o.tuning : estimate_tuning(y, o.sr, 0.01, o.bins_per_octave);
+  const auto V = cqt(y, chroma_cqt_cqt_options(o, tuning));
+  Array2D<float> C(V.rows, V.cols);
+  for (std::size_t i = 0; i < V.size(); ++i) C.data[i] = std::abs(V.data[i]);
+  return chroma_from_cqt_magnitude(C, o);
+}
+
+}  // namespace percept::analysis

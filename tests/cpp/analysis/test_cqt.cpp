@@ -1,0 +1,110 @@
+// CQT / VQT / chroma_cqt parity with librosa 0.10.2 fixtures, and the streaming CQT.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <vector>
+
+#include "fixtures_b.hpp"
+#include "percept/analysis/cqt.hpp"
+#include "percept/core/error.hpp"
+
+using namespace percept;
+using namespace percept::analysis;
+using percept_test::load_values;
+using percept_test::worst_ratio;
+
+namespace {
+
+std::vector<float> magnitude(const Array2D<std::complex<float>>& C) {
+  std::vector<float> m(C.size());
+  for (std::size_t i = 0; i < C.size(); ++i) m[i] = std::abs(C.data[i]);
+  return m;
+}
+
+}  // namespace
+
+TEST(Cqt, MatchesLibrosaOnChirpAndMusic) {
+  for (const char* name : {"chirp", "music"}) {
+    const auto y = load_values(std::string("in_") + name + ".npy");
+    const auto ref = load_values(std::string("cqt_") + name + "_mag.npy");
+    const auto C = cqt(y, CqtOptions{});
+    ASSERT_EQ(C.rows, 84u);
+    ASSERT_EQ(C.rows * C.cols, ref.size()) << name;
+    // 1e-3 relative, plus float32 noise near zero (1e-6 of the peak)
+    EXPECT_LT(worst_ratio(magnitude(C), ref, 1e-3, 1e-6), 1.0) << name;
+  }
+}
+
+TEST(Cqt, VqtErbMatchesLibrosa) {
+  const auto y = load_values("in_music.npy");
+  const auto ref = load_values("vqt_music_mag.npy");
+  CqtOptions o;
+  o.gamma = std::numeric_limits<double>::quiet_NaN();
+  const auto V = vqt(y, o);
+  ASSERT_EQ(V.rows * V.cols, ref.size());
+  EXPECT_LT(worst_ratio(magnitude(V), ref, 1e-3, 1e-6), 1.0);
+}
+
+TEST(Cqt, ChromaCqtMatchesLibrosa) {
+  const auto y = load_values("in_music.npy");
+  const auto ref = load_values("chroma_cqt_music.npy");
+  const auto ch = chroma_cqt(y, ChromaCqtOptions{});
+  ASSERT_EQ(ch.rows, 12u);
+  ASSERT_EQ(ch.size(), ref.size());
+  EXPECT_LT(worst_ratio(ch.data, ref, 1e-3, 1e-6), 1.0);
+}
+
+TEST(Cqt, PitchTuningFindsOffset) {
+  // notes at +25 cents (librosa's doc example): tuning 0.25
+  const auto f = cqt_frequencies(24, 55.0 * std::pow(2.0, 0.25 / 12.0), 12);
+  std::vector<float> ff(f.begin(), f.end());
+  EXPECT_NEAR(pitch_tuning(ff), 0.25, 1e-9);
+  EXPECT_EQ(pitch_tuning(std::vector<float>{}), 0.0);
+}
+
+TEST(Cqt, PureToneLandsOnItsBin) {
+  const double sr = 22050;
+  std::vector<float> y(22050);
+  const double f0 = 440.0;  // A4 = MIDI 69, C1 = MIDI 24: bin 45
+  for (std::size_t i = 0; i < y.size(); ++i)
+    y[i] = static_cast<float>(std::sin(2 * M_PI * f0 * static_cast<double>(i) / sr));
+  const auto C = cqt(y, CqtOptions{});
+  const std::size_t t = C.cols / 2;
+  std::size_t best = 0;
+  for (std::size_t b = 0; b < C.rows; ++b)
+    if (std::abs(C(b, t)) > std::abs(C(best, t))) best = b;
+  EXPECT_EQ(best, 45u);
+}
+
+TEST(Cqt, EarlyDownsamplingKeepsTheSameFrames) {
+  // Few low bins and a long hop: librosa downsamples early; the frame count stays 1 + n / hop.
+  CqtOptions o;
+  o.n_bins = 24;
+  o.hop_length = 1024;
+  CqtPlan plan(o);
+  EXPECT_GT(plan.early_downsample_factor(), 1u);
+  std::vector<float> y(22050);
+  for (std::size_t i = 0; i < y.size(); ++i)
+    y[i] = static_cast<float>(std::sin(2 * M_PI * 55.0 * static_cast<double>(i) / 22050));
+  const auto C = plan.transform(y);
+  EXPECT_EQ(C.cols, 1 + y.size() / 1024);
+  std::size_t best = 0;
+  for (std::size_t b = 0; b < C.rows; ++b)
+    if (std::abs(C(b, 10)) > std::abs(C(best, 10))) best = b;
+  EXPECT_EQ(best, 9u);  // A1 = 55 Hz is 9 semitones above C1
+}
+
+TEST(Cqt, RejectsBadInput) {
+  CqtOptions o;
+  o.n_bins = 200;  // beyond Nyquist
+  EXPECT_THROW(CqtPlan{o}, InvalidArgument);
+  std::vector<float> y(4096, 0.0f);
+  y[7] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW((void)cqt(y, CqtOptions{}), InvalidArgument);
+  CqtOptions bad;
+  bad.hop_length = 0;
+  EXPECT_THROW(CqtPlan{bad}, InvalidArgument);
+  EXPECT_THROW((void)cq_to_chroma(84, 12, 5), InvalidArgument);
+}

@@ -1,0 +1,54 @@
+"""percept.cqt / vqt / feature.chroma_cqt against librosa 0.10.2 fixtures."""
+import os
+
+import numpy as np
+import pytest
+
+import percept
+from percept._analysis_b import chroma_cqt
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data")
+
+
+def load(name):
+    return np.load(os.path.join(DATA, name))
+
+
+def close(a, b, rtol=1e-3, atol_rel=1e-6):
+    return np.all(np.abs(a - b) <= rtol * np.abs(b) + atol_rel * np.max(np.abs(b)))
+
+
+@pytest.mark.parametrize("name", ["chirp", "music"])
+def test_cqt_parity(name):
+    C = percept.cqt(load(f"in_{name}.npy"), sr=22050)
+    assert C.dtype == np.complex64 and C.shape == (84, load(f"cqt_{name}_mag.npy").shape[1])
+    assert close(np.abs(C), load(f"cqt_{name}_mag.npy"))
+
+
+def test_vqt_parity():
+    V = percept.vqt(load("in_music.npy"), sr=22050)
+    assert close(np.abs(V), load("vqt_music_mag.npy"))
+
+
+def test_chroma_cqt_parity_and_from_C():
+    y = load("in_music.npy")
+    ref = load("chroma_cqt_music.npy")
+    ch = chroma_cqt(y=y, sr=22050)
+    assert ch.shape == ref.shape and close(ch, ref)
+    tuning = percept.estimate_tuning(y=y, sr=22050, bins_per_octave=36)
+    C = np.abs(percept.cqt(y, sr=22050, n_bins=252, bins_per_octave=36, tuning=tuning))
+    assert close(chroma_cqt(C=C), ref)
+
+
+def test_multichannel_and_errors():
+    y = load("in_chirp.npy")[:22050]
+    C2 = percept.cqt(np.stack([y, y]))
+    assert C2.shape[0] == 2 and np.array_equal(C2[0], C2[1])
+    with pytest.raises(percept.ParameterError):
+        percept.cqt(y, n_bins=200)
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(percept.ParameterError):
+        percept.cqt(bad)
+    with pytest.raises(percept.ParameterError):
+        percept.cqt(np.arange(10))
