@@ -121,3 +121,14 @@ def chroma_cqt(*, y=None, sr=22050, C=None, hop_length=512, fmin=None, norm=np.i
                            None if tuning is None else float(tuning), int(n_chroma), int(n_octaves),
                            int(bins_per_octave), "soxr_hq") for r in rows]
     return _stack(lead, outs)
+
+
+def yin(y, *, fmin, fmax, sr=22050, frame_length=2048, win_length=None, hop_length=None, trough_threshold=0.1,
+        center=True, pad_mode="constant"):
+    """librosa.yin: f0 per frame (float64, shape (..., n_frames))."""
+    if fmin is None or fmax is None:
+        raise _p.ParameterError("yin: both fmin and fmax must be provided")
+    lead, rows = _rows(y, "yin")
+    outs = [_p._yin(r, float(fmin), float(fmax), float(sr), int(frame_length), int(win_length or 0),
+                    int(hop_length or 0), float(trough_threshold), bool(center), str(pad_mode)) for r in rows]
+    return _stack(lead, outs)

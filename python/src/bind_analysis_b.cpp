@@ -15,6 +15,9 @@
 
 #include "common.hpp"
 #include "percept/analysis/cqt.hpp"
+#include "percept/analysis/hpss.hpp"
+#include "percept/analysis/nmf.hpp"
+#include "percept/analysis/yin.hpp"
 #include "percept/core/error.hpp"
 
 namespace py = pybind11;
@@ -178,8 +181,142 @@ void bind_cqt(py::module_& m) {
       py::arg("threshold"));
 }
 
+// A new 2-D array of T in C or Fortran order.
+template <class T>
+py::array new2d(bool fortran, py::ssize_t r, py::ssize_t c) {
+  if (fortran) return py::array_t<T, py::array::f_style>({r, c});
+  return py::array_t<T, py::array::c_style>({r, c});
+}
+
+void bind_hpss_yin_nmf(py::module_& m) {
+  // HPSS on a (bins, frames) array, C- or Fortran-ordered (no reordering copy either way).
+  m.def(
+      "_hpss",
+      [](const py::array& S, std::size_t kh, std::size_t kp, double power, double mh, double mp, bool mask) {
+        if (S.ndim() != 2) throw InvalidArgument("hpss: expected a 2-D (bins, frames) spectrogram");
+        const auto n_bins = static_cast<std::size_t>(S.shape(0)), n_frames = static_cast<std::size_t>(S.shape(1));
+        const analysis::HpssOptions o{kh, kp, power, mh, mp};
+        const bool fortran = (S.flags() & py::array::f_style) && !(S.flags() & py::array::c_style);
+        const auto layout = fortran ? analysis::SpecLayout::FrameMajor : analysis::SpecLayout::TimeContiguous;
+        const py::ssize_t r = S.shape(0), c = S.shape(1);
+        if (S.dtype().kind() == 'c') {
+          py::array D =
+              fortran
+                  ? py::array(py::array_t<std::complex<float>, py::array::f_style | py::array::forcecast>::ensure(S))
+                  : py::array(py::array_t<std::complex<float>, py::array::c_style | py::array::forcecast>::ensure(S));
+          if (!D) throw InvalidArgument("hpss: cannot read the spectrogram as complex64");
+          const auto* d = static_cast<const std::complex<float>*>(D.data());
+          if (mask) {
+            std::vector<float> mag(n_bins * n_frames);
+            for (std::size_t i = 0; i < mag.size(); ++i) mag[i] = std::abs(d[i]);
+            py::array H = new2d<float>(fortran, r, c), P = new2d<float>(fortran, r, c);
+            auto* h = static_cast<float*>(H.mutable_data());
+            auto* p = static_cast<float*>(P.mutable_data());
+            {
+              py::gil_scoped_release release;
+              analysis::hpss_masks(mag.data(), n_bins, n_frames, layout, o, h, p);
+            }
+            return py::make_tuple(H, P);
+          }
+          py::array H = new2d<std::complex<float>>(fortran, r, c), P = new2d<std::complex<float>>(fortran, r, c);
+          auto* h = static_cast<std::complex<float>*>(H.mutable_data());
+          auto* p = static_cast<std::complex<float>*>(P.mutable_data());
+          {
+            py::gil_scoped_release release;
+            analysis::hpss(d, n_bins, n_frames, layout, o, h, p);
+          }
+          return py::make_tuple(H, P);
+        }
+        py::array M = fortran ? py::array(py::array_t<float, py::array::f_style | py::array::forcecast>::ensure(S))
+                              : py::array(py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(S));
+        if (!M) throw InvalidArgument("hpss: cannot read the spectrogram as float32");
+        py::array H = new2d<float>(fortran, r, c), P = new2d<float>(fortran, r, c);
+        const auto* s = static_cast<const float*>(M.data());
+        auto* h = static_cast<float*>(H.mutable_data());
+        auto* p = static_cast<float*>(P.mutable_data());
+        {
+          py::gil_scoped_release release;
+          if (mask)
+            analysis::hpss_masks(s, n_bins, n_frames, layout, o, h, p);
+          else
+            analysis::hpss_magnitude(s, n_bins, n_frames, layout, o, h, p);
+        }
+        return py::make_tuple(H, P);
+      },
+      py::arg("S"), py::arg("kernel_harmonic"), py::arg("kernel_percussive"), py::arg("power"),
+      py::arg("margin_harmonic"), py::arg("margin_percussive"), py::arg("mask"));
+
+  m.def(
+      "_yin",
+      [](const F32& y, double fmin, double fmax, double sr, std::size_t frame_length, std::size_t win_length,
+         std::size_t hop_length, double trough_threshold, bool center, const std::string& pad_mode) {
+        const analysis::YinOptions o{fmin,   fmax,    sr, frame_length, win_length, hop_length, trough_threshold,
+                                     center, pad_mode};
+        const auto x = span1d(y, "yin");
+        std::vector<double> f0;
+        {
+          py::gil_scoped_release release;
+          f0 = analysis::yin(x, o);
+        }
+        const auto n = static_cast<py::ssize_t>(f0.size());
+        return percept::python::to_numpy(std::move(f0), {n});
+      },
+      py::arg("y"), py::arg("fmin"), py::arg("fmax"), py::arg("sr"), py::arg("frame_length"), py::arg("win_length"),
+      py::arg("hop_length"), py::arg("trough_threshold"), py::arg("center"), py::arg("pad_mode"));
+
+  m.def(
+      "_nmf",
+      [](const F32& S, std::size_t n_components, double beta, std::size_t max_iter, double tol, const std::string& init,
+         std::uint64_t seed) {
+        analysis::NmfOptions o;
+        o.n_components = n_components;
+        o.beta = beta;
+        o.max_iter = max_iter;
+        o.tol = tol;
+        o.seed = seed;
+        if (init == "nndsvd")
+          o.init = analysis::NmfInit::Nndsvd;
+        else if (init == "nndsvda")
+          o.init = analysis::NmfInit::Nndsvda;
+        else if (init == "nndsvdar")
+          o.init = analysis::NmfInit::Nndsvdar;
+        else if (init == "random")
+          o.init = analysis::NmfInit::Random;
+        else
+          throw InvalidArgument("decompose: unknown init '" + init + "' (nndsvd, nndsvda, nndsvdar, random)");
+        auto M = from_array(S, "decompose");
+        analysis::NmfResult r;
+        {
+          py::gil_scoped_release release;
+          r = analysis::nmf(M, o);
+        }
+        return py::make_tuple(to_array(std::move(r.components)), to_array(std::move(r.activations)), r.n_iter,
+                              r.divergence);
+      },
+      py::arg("S"), py::arg("n_components"), py::arg("beta"), py::arg("max_iter"), py::arg("tol"), py::arg("init"),
+      py::arg("seed"));
+
+  m.def(
+      "_nmf_transform",
+      [](const F32& S, const F32& W, double beta, std::size_t max_iter) {
+        analysis::NmfOptions o;
+        o.beta = beta;
+        o.max_iter = max_iter;
+        auto M = from_array(S, "decompose");
+        auto C = from_array(W, "decompose");
+        Array2D<float> H;
+        {
+          py::gil_scoped_release release;
+          H = analysis::nmf_transform(M, C, o);
+        }
+        return to_array(std::move(H));
+      },
+      py::arg("S"), py::arg("components"), py::arg("beta"), py::arg("max_iter"));
+}
+
 }  // namespace
 
 void bind_analysis_b(py::module_& m) {
   bind_cqt(m);
+  bind_hpss_yin_nmf(m);
 }

@@ -1,0 +1,255 @@
+// Median-filtering HPSS (see hpss.hpp).
+#include "percept/analysis/hpss.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "percept/core/error.hpp"
+
+namespace percept::analysis {
+
+namespace {
+
+// scipy.ndimage 'reflect' index for any integer i over n >= 1 values.
+inline std::ptrdiff_t reflect_index(std::ptrdiff_t i, std::ptrdiff_t n) {
+  if (i >= 0 && i < n) return i;
+  const std::ptrdiff_t period = 2 * n;
+  std::ptrdiff_t k = i % period;
+  if (k < 0) k += period;
+  return k < n ? k : period - 1 - k;
+}
+
+// Running median over one extended row ext[0 .. n + k - 1): out[t] = rank-(k/2) of ext[t .. t + k).
+// The window stays sorted; each step finds the leaving and entering positions by counting values below
+// them and rebuilds the window as a shifted blend into the other half of a double buffer. Both are
+// fixed-length loops without data-dependent branches: the AVX2 version below does 8 values per
+// instruction, the portable one is the same algorithm in scalar code.
+struct MedianBuffers {
+  float* a;
+  float* b;
+};
+
+MedianBuffers init_window(const float* ext, std::size_t k, float* buf, std::size_t k_pad) {
+  // buf holds two windows of k_pad + 16 values each: [8 guards | k_pad values | 8 guards]
+  const float inf = std::numeric_limits<float>::infinity();
+  float* a = buf + 8;
+  float* b = buf + k_pad + 24;
+  for (std::size_t i = 0; i < 2 * (k_pad + 16); ++i) buf[i] = inf;
+  std::memcpy(a, ext, k * sizeof(float));
+  std::sort(a, a + k);
+  return {a, b};
+}
+
+void running_median_scalar(const float* ext, std::size_t n, std::size_t k, float* buf, std::size_t k_pad, float* out) {
+  auto [a, b] = init_window(ext, k, buf, k_pad);
+  const std::size_t mid = k / 2;
+  out[0] = a[mid];
+  for (std::size_t t = 1; t < n; ++t) {
+    const float old_v = ext[t - 1], new_v = ext[t + k - 1];
+    std::size_t p = 0, c = 0;
+    for (std::size_t i = 0; i < k_pad; ++i) {
+      p += a[i] < old_v ? 1u : 0u;
+      c += a[i] < new_v ? 1u : 0u;
+    }
+    if (new_v > old_v) {
+      const std::size_t q = c - 1;
+      for (std::size_t j = 0; j < k_pad; ++j) b[j] = (j >= p && j < q) ? a[j + 1] : a[j];
+      b[q] = new_v;
+    } else {
+      for (std::size_t j = 0; j < k_pad; ++j) b[j] = (j > c && j <= p) ? a[j - 1] : a[j];
+      b[c] = new_v;
+    }
+    std::swap(a, b);
+    out[t] = a[mid];
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PERCEPT_HPSS_AVX2 1
+__attribute__((target("avx2,popcnt"))) void running_median_avx2(const float* ext, std::size_t n, std::size_t k,
+                                                                float* buf, std::size_t k_pad, float* out) {
+  auto [a, b] = init_window(ext, k, buf, k_pad);
+  const std::size_t mid = k / 2;
+  const std::size_t nv = k_pad / 8;
+  out[0] = a[mid];
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (std::size_t t = 1; t < n; ++t) {
+    const float old_v = ext[t - 1], new_v = ext[t + k - 1];
+    const __m256 vo = _mm256_set1_ps(old_v), vn = _mm256_set1_ps(new_v);
+    int p = 0, c = 0;
+    for (std::size_t v = 0; v < nv; ++v) {
+      const __m256 w = _mm256_loadu_ps(a + 8 * v);
+      p += __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w, vo, _CMP_LT_OQ))));
+      c += __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w, vn, _CMP_LT_OQ))));
+    }
+    if (new_v > old_v) {
+      const int q = c - 1;  // a[p+1 .. q] move down one place
+      const __m256i lo = _mm256_set1_epi32(p - 1), hi = _mm256_set1_epi32(q);
+      for (std::size_t v = 0; v < nv; ++v) {
+        const __m256i j = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(8 * v)));
+        const __m256i sel = _mm256_and_si256(_mm256_cmpgt_epi32(j, lo), _mm256_cmpgt_epi32(hi, j));
+        const __m256 r =
+            _mm256_blendv_ps(_mm256_loadu_ps(a + 8 * v), _mm256_loadu_ps(a + 8 * v + 1), _mm256_castsi256_ps(sel));
+        _mm256_storeu_ps(b + 8 * v, r);
+      }
+      b[q] = new_v;
+    } else {
+      // a[c .. p-1] move up one place
+      const __m256i lo = _mm256_set1_epi32(c), hi = _mm256_set1_epi32(p + 1);
+      for (std::size_t v = 0; v < nv; ++v) {
+        const __m256i j = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<int>(8 * v)));
+        const __m256i sel = _mm256_and_si256(_mm256_cmpgt_epi32(j, lo), _mm256_cmpgt_epi32(hi, j));
+        const __m256 r =
+            _mm256_blendv_ps(_mm256_loadu_ps(a + 8 * v), _mm256_loadu_ps(a + 8 * v - 1), _mm256_castsi256_ps(sel));
+        _mm256_storeu_ps(b + 8 * v, r);
+      }
+      b[c] = new_v;
+    }
+    std::swap(a, b);
+    out[t] = a[mid];
+  }
+}
+#endif
+
+void running_median(const float* ext, std::size_t n, std::size_t k, float* buf, std::size_t k_pad, float* out) {
+#ifdef PERCEPT_HPSS_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  if (avx2) {
+    running_median_avx2(ext, n, k, buf, k_pad, out);
+    return;
+  }
+#endif
+  running_median_scalar(ext, n, k, buf, k_pad, out);
+}
+
+void check_kernel(std::size_t kernel, const char* what) {
+  if (kernel == 0) throw InvalidArgument(std::string(what) + ": kernel size must be positive");
+}
+
+// Cache-blocked transpose of a rows x cols array into cols x rows.
+void transpose(const float* in, std::size_t rows, std::size_t cols, float* out) {
+  constexpr std::size_t B = 32;
+  for (std::size_t r0 = 0; r0 < rows; r0 += B)
+    for (std::size_t c0 = 0; c0 < cols; c0 += B) {
+      const std::size_t r1 = std::min(rows, r0 + B), c1 = std::min(cols, c0 + B);
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c) out[c * rows + r] = in[r * cols + c];
+    }
+}
+
+}  // namespace
+
+void median_filter_rows(const float* x, std::size_t rows, std::size_t cols, std::size_t kernel, float* out) {
+  check_kernel(kernel, "median_filter");
+  if (rows == 0 || cols == 0) return;
+  const std::size_t before = kernel / 2;  // scipy origin 0: window [i - k//2, i - k//2 + k)
+  const std::size_t k_pad = (kernel + 7) / 8 * 8;
+  std::vector<float> ext(cols + kernel - 1), win(2 * (k_pad + 16));
+  const auto n = static_cast<std::ptrdiff_t>(cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = x + r * cols;
+    for (std::size_t i = 0; i < ext.size(); ++i)
+      ext[i] = row[reflect_index(static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(before), n)];
+    running_median(ext.data(), cols, kernel, win.data(), k_pad, out + r * cols);
+  }
+}
+
+void median_filter_cols(const float* x, std::size_t rows, std::size_t cols, std::size_t kernel, float* out) {
+  check_kernel(kernel, "median_filter");
+  if (rows == 0 || cols == 0) return;
+  std::vector<float> t(rows * cols), u(rows * cols);
+  transpose(x, rows, cols, t.data());
+  median_filter_rows(t.data(), cols, rows, kernel, u.data());
+  transpose(u.data(), cols, rows, out);
+}
+
+void softmask(const float* X, const float* X_ref, std::size_t n, double power, bool split_zeros, float* out) noexcept {
+  const float tiny = std::numeric_limits<float>::min();
+  if (std::isinf(power)) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = X[i] > X_ref[i] ? 1.0f : 0.0f;
+    return;
+  }
+  const bool square = power == 2.0;
+  const auto pw = static_cast<float>(power);
+  for (std::size_t i = 0; i < n; ++i) {
+    float Z = std::max(X[i], X_ref[i]);
+    if (Z < tiny) {
+      out[i] = split_zeros ? 0.5f : 0.0f;
+      continue;
+    }
+    const float a = X[i] / Z, b = X_ref[i] / Z;
+    const float m = square ? a * a : std::pow(a, pw);
+    const float rm = square ? b * b : std::pow(b, pw);
+    out[i] = m / (m + rm);
+  }
+}
+
+void hpss_masks(const float* S, std::size_t n_bins, std::size_t n_frames, SpecLayout layout, const HpssOptions& opt,
+                float* mask_harmonic, float* mask_percussive) {
+  if (opt.margin_harmonic < 1 || opt.margin_percussive < 1)
+    throw InvalidArgument("hpss: margins must be >= 1.0 (a typical range is between 1 and 10)");
+  if (!(opt.power > 0)) throw InvalidArgument("hpss: power must be strictly positive");
+  const std::size_t n = n_bins * n_frames;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(S[i]) || S[i] < 0)
+      throw InvalidArgument("hpss: the spectrogram must be finite and non-negative");
+  std::vector<float> harm(n), perc(n);
+  if (layout == SpecLayout::TimeContiguous) {
+    median_filter_rows(S, n_bins, n_frames, opt.kernel_harmonic, harm.data());
+    median_filter_cols(S, n_bins, n_frames, opt.kernel_percussive, perc.data());
+  } else {
+    median_filter_cols(S, n_frames, n_bins, opt.kernel_harmonic, harm.data());
+    median_filter_rows(S, n_frames, n_bins, opt.kernel_percussive, perc.data());
+  }
+  const bool split = opt.margin_harmonic == 1 && opt.margin_percussive == 1;
+  std::vector<float> ref(n);
+  const auto mh = static_cast<float>(opt.margin_harmonic), mp = static_cast<float>(opt.margin_percussive);
+  for (std::size_t i = 0; i < n; ++i) ref[i] = perc[i] * mh;
+  softmask(harm.data(), ref.data(), n, opt.power, split, mask_harmonic);
+  for (std::size_t i = 0; i < n; ++i) ref[i] = harm[i] * mp;
+  softmask(perc.data(), ref.data(), n, opt.power, split, mask_percussive);
+}
+
+void hpss_magnitude(const float* S, std::size_t n_bins, std::size_t n_frames, SpecLayout layout, const HpssOptions& opt,
+                    float* harmonic, float* percussive) {
+  const std::size_t n = n_bins * n_frames;
+  std::vector<float> mh(n), mp(n);
+  hpss_masks(S, n_bins, n_frames, layout, opt, mh.data(), mp.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    harmonic[i] = S[i] * mh[i];
+    percussive[i] = S[i] * mp[i];
+  }
+}
+
+void hpss(const std::complex<float>* D, std::size_t n_bins, std::size_t n_frames, SpecLayout layout,
+          const HpssOptions& opt, std::complex<float>* harmonic, std::complex<float>* percussive) {
+  const std::size_t n = n_bins * n_frames;
+  std::vector<float> mag(n), mh(n), mp(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(D[i].real()) || !std::isfinite(D[i].imag()))
+      throw InvalidArgument("hpss: the spectrogram is not finite everywhere");
+    mag[i] = std::hypot(D[i].real(), D[i].imag());
+  }
+  hpss_masks(mag.data(), n_bins, n_frames, layout, opt, mh.data(), mp.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    // magphase: phase = D / |D| (1 + 0j where |D| = 0), float32 like librosa
+    const float m = mag[i];
+    const bool zero = m == 0.0f;
+    const float nz = m + (zero ? 1.0f : 0.0f);
+    const float pr = D[i].real() / nz + (zero ? 1.0f : 0.0f), pi = D[i].imag() / nz;
+    const float h = m * mh[i], p = m * mp[i];
+    harmonic[i] = {h * pr, h * pi};
+    percussive[i] = {p * pr, p * pi};
+  }
+}
+
+}  // namespace percept::analysis
