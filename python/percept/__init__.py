@@ -23,7 +23,7 @@ from ._percept import (  # noqa: F401  (re-exported)
 )
 from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
 from ._analysis_b import cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin  # noqa: F401
-from . import decompose  # noqa: F401,E402
+from . import decompose, display  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
@@ -31,5 +31,5 @@ __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
-    "cqt", "cqt_frequencies", "decompose", "estimate_tuning", "pitch_tuning", "vqt", "yin",
+    "cqt", "cqt_frequencies", "decompose", "display", "estimate_tuning", "pitch_tuning", "vqt", "yin",
 ]

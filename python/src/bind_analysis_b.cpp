@@ -15,6 +15,7 @@
 
 #include "common.hpp"
 #include "percept/analysis/cqt.hpp"
+#include "percept/analysis/display.hpp"
 #include "percept/analysis/hpss.hpp"
 #include "percept/analysis/nmf.hpp"
 #include "percept/analysis/yin.hpp"
@@ -316,7 +317,52 @@ void bind_hpss_yin_nmf(py::module_& m) {
 
 }  // namespace
 
+void bind_display(py::module_& m) {
+  m.def(
+      "_specshow",
+      [](const F32& data, const std::string& x_axis, const std::string& y_axis, double sr, std::size_t hop_length,
+         std::size_t n_fft, double fmin, std::optional<double> fmax, std::optional<double> mel_fmin,
+         std::size_t bins_per_octave, bool htk, const std::string& cmap, std::optional<double> vmin,
+         std::optional<double> vmax, const std::string& title, bool colorbar, const std::string& colorbar_label,
+         int width, int height, std::optional<std::string> path) {
+        if (data.ndim() != 2) throw InvalidArgument("specshow: data must be 2-D (bins, frames)");
+        analysis::SpecshowOptions o;
+        o.x_axis = analysis::parse_display_axis(x_axis);
+        o.y_axis = analysis::parse_display_axis(y_axis);
+        o.sr = sr;
+        o.hop_length = hop_length;
+        o.n_fft = n_fft;
+        o.fmin = fmin;
+        o.fmax = fmax;
+        o.mel_fmin = mel_fmin;
+        o.bins_per_octave = bins_per_octave;
+        o.htk = htk;
+        o.cmap = cmap;
+        o.vmin = vmin;
+        o.vmax = vmax;
+        o.title = title;
+        o.colorbar = colorbar;
+        o.colorbar_label = colorbar_label;
+        o.width = width;
+        o.height = height;
+        analysis::RgbImage img;
+        {
+          py::gil_scoped_release release;
+          img = analysis::specshow(data.data(), static_cast<std::size_t>(data.shape(0)),
+                                   static_cast<std::size_t>(data.shape(1)), o);
+          if (path) analysis::write_png(*path, img);
+        }
+        const py::ssize_t h = img.height, w = img.width;
+        return percept::python::to_numpy(std::move(img.pixels), {h, w, 3});
+      },
+      py::arg("data"), py::arg("x_axis"), py::arg("y_axis"), py::arg("sr"), py::arg("hop_length"), py::arg("n_fft"),
+      py::arg("fmin"), py::arg("fmax"), py::arg("mel_fmin"), py::arg("bins_per_octave"), py::arg("htk"),
+      py::arg("cmap"), py::arg("vmin"), py::arg("vmax"), py::arg("title"), py::arg("colorbar"),
+      py::arg("colorbar_label"), py::arg("width"), py::arg("height"), py::arg("path"));
+}
+
 void bind_analysis_b(py::module_& m) {
   bind_cqt(m);
+  bind_display(m);
   bind_hpss_yin_nmf(m);
 }
