@@ -22,7 +22,9 @@ from ._percept import (  # noqa: F401  (re-exported)
     info,
 )
 from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
-from ._analysis_b import cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin  # noqa: F401
+from ._analysis_b import (  # noqa: F401
+    StreamingChromaCQT, StreamingCQT, cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin,
+)
 from . import decompose, display  # noqa: F401,E402
 
 __version__ = "0.1.0"
@@ -31,5 +33,5 @@ __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
-    "cqt", "cqt_frequencies", "decompose", "display", "estimate_tuning", "pitch_tuning", "vqt", "yin",
+    "StreamingCQT", "StreamingChromaCQT", "cqt", "cqt_frequencies", "decompose", "display", "estimate_tuning", "pitch_tuning", "vqt", "yin",
 ]

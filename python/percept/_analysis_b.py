@@ -132,3 +132,53 @@ def yin(y, *, fmin, fmax, sr=22050, frame_length=2048, win_length=None, hop_leng
     outs = [_p._yin(r, float(fmin), float(fmax), float(sr), int(frame_length), int(win_length or 0),
                     int(hop_length or 0), float(trough_threshold), bool(center), str(pad_mode)) for r in rows]
     return _stack(lead, outs)
+
+
+class StreamingCQT:
+    """Chunk-by-chunk ``cqt``/``vqt`` of a mono stream: the same frames as the offline transform of the
+    concatenated signal (centre padding with zeros; frames come out once all octaves have their samples).
+
+    ``process(chunk)`` returns the newly finished frames as complex64 (n_bins, k); ``flush()`` ends the
+    stream and returns the rest; ``reset()`` starts a new stream.
+    """
+
+    def __init__(self, *, sr=22050, hop_length=512, fmin=None, n_bins=84, bins_per_octave=12, tuning=0.0,
+                 filter_scale=1, norm=1, sparsity=0.01, window="hann", scale=True, res_type="soxr_hq",
+                 gamma=0, max_chunk=4096):
+        g = float("nan") if gamma is None else float(gamma)
+        self._s = _p._StreamingCqt(float(sr), int(hop_length), float(fmin or NOTE_C1), int(n_bins),
+                                   int(bins_per_octave), float(tuning), float(filter_scale), _norm(norm),
+                                   float(sparsity), str(window), bool(scale), str(res_type), g, int(max_chunk))
+
+    def process(self, y):
+        return self._s.process(np.ascontiguousarray(y, dtype=np.float32))
+
+    def flush(self):
+        return self._s.flush()
+
+    def reset(self):
+        self._s.reset()
+
+    @property
+    def n_bins(self):
+        return self._s.n_bins
+
+
+class StreamingChromaCQT:
+    """Chunk-by-chunk ``chroma_cqt`` with a fixed tuning (the streaming form cannot look at the whole signal
+    to estimate it): the same frames as ``chroma_cqt(y=..., tuning=tuning)`` on the concatenated signal."""
+
+    def __init__(self, *, sr=22050, hop_length=512, fmin=None, norm=np.inf, threshold=0.0, tuning=0.0,
+                 n_chroma=12, n_octaves=7, bins_per_octave=36, max_chunk=4096):
+        self._s = _p._StreamingChromaCqt(float(sr), int(hop_length), float(fmin or NOTE_C1), _norm(norm),
+                                         float(threshold), float(tuning or 0.0), int(n_chroma), int(n_octaves),
+                                         int(bins_per_octave), int(max_chunk))
+
+    def process(self, y):
+        return self._s.process(np.ascontiguousarray(y, dtype=np.float32))
+
+    def flush(self):
+        return self._s.flush()
+
+    def reset(self):
+        self._s.reset()

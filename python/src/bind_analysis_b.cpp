@@ -361,8 +361,101 @@ void bind_display(py::module_& m) {
       py::arg("colorbar_label"), py::arg("width"), py::arg("height"), py::arg("path"));
 }
 
+// Frames read from a streaming object as a (n_bins, k) array.
+template <class T, class S>
+py::array_t<T> read_frames(S& s, std::size_t n_rows) {
+  const std::size_t k = s.available();
+  std::vector<T> buf(k * n_rows);
+  s.read(buf.data(), k);
+  py::array_t<T> out({static_cast<py::ssize_t>(n_rows), static_cast<py::ssize_t>(k)});
+  auto o = out.template mutable_unchecked<2>();
+  for (std::size_t t = 0; t < k; ++t)
+    for (std::size_t b = 0; b < n_rows; ++b)
+      o(static_cast<py::ssize_t>(b), static_cast<py::ssize_t>(t)) = buf[t * n_rows + b];
+  return out;
+}
+
+void bind_streaming(py::module_& m) {
+  py::class_<analysis::StreamingCqt>(m, "_StreamingCqt")
+      .def(py::init([](double sr, std::size_t hop_length, double fmin, std::size_t n_bins, std::size_t bins_per_octave,
+                       double tuning, double filter_scale, const py::object& norm, double sparsity,
+                       const std::string& window, bool scale, const std::string& res_type, double gamma,
+                       std::size_t max_chunk) {
+             auto o = cqt_options(sr, hop_length, fmin, n_bins, bins_per_octave, tuning, filter_scale, norm, sparsity,
+                                  window, scale, "constant", res_type, gamma);
+             auto s = std::make_unique<analysis::StreamingCqt>(o);
+             s->prepare(max_chunk);
+             return s;
+           }),
+           py::arg("sr"), py::arg("hop_length"), py::arg("fmin"), py::arg("n_bins"), py::arg("bins_per_octave"),
+           py::arg("tuning"), py::arg("filter_scale"), py::arg("norm"), py::arg("sparsity"), py::arg("window"),
+           py::arg("scale"), py::arg("res_type"), py::arg("gamma"), py::arg("max_chunk"))
+      .def("process",
+           [](analysis::StreamingCqt& s, const F32& x) {
+             const auto v = span1d(x, "StreamingCQT.process");
+             {
+               py::gil_scoped_release release;
+               s.push(v);
+             }
+             return read_frames<std::complex<float>>(s, s.num_bins());
+           })
+      .def("flush",
+           [](analysis::StreamingCqt& s) {
+             {
+               py::gil_scoped_release release;
+               s.finish();
+             }
+             return read_frames<std::complex<float>>(s, s.num_bins());
+           })
+      .def("reset", &analysis::StreamingCqt::reset)
+      .def_property_readonly("n_bins", &analysis::StreamingCqt::num_bins)
+      .def_property_readonly("frames_emitted", &analysis::StreamingCqt::frames_emitted)
+      .def_property_readonly("samples_received", &analysis::StreamingCqt::samples_received);
+
+  py::class_<analysis::StreamingChromaCqt>(m, "_StreamingChromaCqt")
+      .def(py::init([](double sr, std::size_t hop_length, double fmin, const py::object& norm, double threshold,
+                       double tuning, std::size_t n_chroma, std::size_t n_octaves, std::size_t bins_per_octave,
+                       std::size_t max_chunk) {
+             analysis::ChromaCqtOptions o;
+             o.sr = sr;
+             o.hop_length = hop_length;
+             o.fmin = fmin;
+             o.norm = norm_arg(norm);
+             o.threshold = threshold;
+             o.tuning = tuning;
+             o.n_chroma = n_chroma;
+             o.n_octaves = n_octaves;
+             o.bins_per_octave = bins_per_octave;
+             auto s = std::make_unique<analysis::StreamingChromaCqt>(o);
+             s->prepare(max_chunk);
+             return s;
+           }),
+           py::arg("sr"), py::arg("hop_length"), py::arg("fmin"), py::arg("norm"), py::arg("threshold"),
+           py::arg("tuning"), py::arg("n_chroma"), py::arg("n_octaves"), py::arg("bins_per_octave"),
+           py::arg("max_chunk"))
+      .def("process",
+           [](analysis::StreamingChromaCqt& s, const F32& x) {
+             const auto v = span1d(x, "StreamingChromaCQT.process");
+             {
+               py::gil_scoped_release release;
+               s.push(v);
+             }
+             return read_frames<float>(s, s.num_chroma());
+           })
+      .def("flush",
+           [](analysis::StreamingChromaCqt& s) {
+             {
+               py::gil_scoped_release release;
+               s.finish();
+             }
+             return read_frames<float>(s, s.num_chroma());
+           })
+      .def("reset", &analysis::StreamingChromaCqt::reset);
+}
+
 void bind_analysis_b(py::module_& m) {
   bind_cqt(m);
+  bind_streaming(m);
   bind_display(m);
   bind_hpss_yin_nmf(m);
 }

@@ -691,3 +691,351 @@ Array2D<float> chroma_cqt(std::span<const float> y, const ChromaCqtOptions& o) {
 }
 
 }  // namespace percept::analysis
+
+// ------------------------------------------------------------------------------------------------
+// Streaming
+
+namespace percept::analysis {
+
+namespace {
+
+// One octave's signal as it arrives: samples [base, base + data.size()) of the (resampled) stream.
+struct Stage {
+  std::vector<float> data;
+  std::size_t base = 0;
+  std::size_t fed = 0;  // samples already given to the next octave's resampler
+  [[nodiscard]] std::size_t end() const noexcept { return base + data.size(); }
+  [[nodiscard]] float at(std::size_t i) const noexcept { return data[i - base]; }
+  void drop_before(std::size_t keep_from) {
+    if (keep_from <= base) return;
+    const std::size_t n = std::min(keep_from, end()) - base;
+    // memmove within capacity: no allocation
+    data.erase(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(n));
+    base += n;
+  }
+};
+
+}  // namespace
+
+struct StreamingCqt::Impl {
+  CqtPlan plan;
+  std::unique_ptr<dsp::StreamResampler> early;                 // input -> octave 0 when early downsampling
+  std::vector<std::unique_ptr<dsp::StreamResampler>> halvers;  // octave i -> i + 1 (null when none)
+  std::vector<Stage> stages;
+  std::vector<std::size_t> length_bound;  // samples of each octave known to exist (exact after finish)
+  std::vector<float> scratch;             // resampler output
+  AlignedVector<float> frame;
+  AlignedVector<std::complex<float>> spec;
+  std::vector<std::complex<float>> queue;  // ready frames, frame-major
+  std::size_t queue_read = 0;              // in frames
+  std::size_t next_frame = 0;
+  std::size_t received = 0;
+  std::size_t max_chunk = 4096;
+  bool finished = false;
+  float early_gain = 1.0f;
+
+  explicit Impl(const CqtOptions& o) : plan(o) {
+    if (o.pad_mode != CqtPadMode::Constant)
+      throw InvalidArgument("StreamingCqt: only pad_mode='constant' can be streamed");
+    build();
+  }
+
+  void build() {
+    const auto& p = plan.impl();
+    const std::size_t n_oct = p.octaves.size();
+    early.reset();
+    if (p.early_factor > 1) {
+      early = std::make_unique<dsp::StreamResampler>(static_cast<double>(p.early_factor), 1.0, 1, p.opt.res_type);
+      early_gain = 1.0f / static_cast<float>(std::sqrt(1.0 / static_cast<double>(p.early_factor)));
+      if (!p.opt.scale) early_gain *= static_cast<float>(std::sqrt(static_cast<double>(p.early_factor)));
+    }
+    halvers.clear();
+    halvers.resize(n_oct);
+    for (std::size_t i = 0; i < n_oct; ++i)
+      if (p.octaves[i].halve_after) halvers[i] = std::make_unique<dsp::StreamResampler>(2.0, 1.0, 1, p.opt.res_type);
+    stages.assign(n_oct, Stage{});
+    length_bound.assign(n_oct, 0);
+    queue.clear();
+    queue_read = 0;
+    next_frame = 0;
+    received = 0;
+    finished = false;
+  }
+
+  void reserve() {
+    const auto& p = plan.impl();
+    std::size_t cap = max_chunk + 64;
+    if (early) cap = std::max(cap, early->max_output_frames(max_chunk));
+    for (auto& h : halvers)
+      if (h) cap = std::max(cap, h->max_output_frames(max_chunk));
+    scratch.resize(cap);
+    std::size_t max_fft = 0;
+    for (const auto& o : p.octaves) max_fft = std::max(max_fft, o.n_fft);
+    frame.resize(max_fft);
+    spec.resize(max_fft / 2 + 1);
+    // Latency in top-octave samples: the longest half-frame at each octave, scaled to the top rate.
+    std::size_t lat = 0, scale = 1;
+    for (std::size_t i = 0; i < p.octaves.size(); ++i) {
+      lat = std::max(lat, scale * (p.octaves[i].n_fft / 2 + 64));
+      if (p.octaves[i].halve_after) scale *= 2;
+    }
+    scale = 1;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      stages[i].data.reserve(2 * (lat / scale + max_chunk / scale + p.octaves[i].n_fft) + 256);
+      if (p.octaves[i].halve_after) scale *= 2;
+    }
+    queue.reserve(p.opt.n_bins * (4 * (lat / p.hop_eff + max_chunk / p.hop_eff) + 16));
+  }
+
+  void append(std::size_t i, const float* x, std::size_t n, float gain) {
+    auto& s = stages[i].data;
+    for (std::size_t k = 0; k < n; ++k) s.push_back(x[k] * gain);
+  }
+
+  // Give octave i's new samples (below its known length) to its halver and append the output to i + 1.
+  void feed_down(std::size_t i) {
+    const float gain = 1.0f / static_cast<float>(std::sqrt(0.5));
+    Stage& s = stages[i];
+    if (!halvers[i]) return;
+    const std::size_t upto = std::min(s.end(), length_bound[i]);
+    while (s.fed < upto) {
+      const std::size_t n = std::min(upto - s.fed, max_chunk);
+      const std::size_t got = halvers[i]->process(s.data.data() + (s.fed - s.base), n, scratch.data(), scratch.size());
+      s.fed += n;
+      append(i + 1, scratch.data(), got, gain);
+    }
+  }
+
+  void update_bounds() {
+    const auto& p = plan.impl();
+    std::size_t len = p.early_factor > 1 ? (received + p.early_factor - 1) / p.early_factor : received;
+    if (p.early_factor > 1 && !finished) len = received / p.early_factor;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      length_bound[i] = len;
+      if (p.octaves[i].halve_after) len = finished ? (len + 1) / 2 : len / 2;
+    }
+  }
+
+  std::size_t emit(std::size_t limit) {
+    const auto& p = plan.impl();
+    const std::size_t n_bins = p.opt.n_bins;
+    std::size_t made = 0;
+    while (next_frame < limit) {
+      const std::size_t t = next_frame;
+      bool ready = true;
+      for (std::size_t i = 0; i < stages.size() && ready; ++i) {
+        const auto& o = p.octaves[i];
+        const std::size_t need = t * o.hop + o.n_fft / 2;  // exclusive end of the frame
+        if (!finished && std::min(stages[i].end(), length_bound[i]) < need) ready = false;
+      }
+      if (!ready) break;
+      const std::size_t off = queue.size();
+      queue.resize(off + n_bins);
+      for (std::size_t i = 0; i < stages.size(); ++i) {
+        const auto& o = p.octaves[i];
+        const Stage& s = stages[i];
+        const auto start = static_cast<std::ptrdiff_t>(t * o.hop) - static_cast<std::ptrdiff_t>(o.n_fft / 2);
+        for (std::size_t k = 0; k < o.n_fft; ++k) {
+          const std::ptrdiff_t idx = start + static_cast<std::ptrdiff_t>(k);
+          const bool inside = idx >= 0 && static_cast<std::size_t>(idx) < std::min(s.end(), length_bound[i]) &&
+                              static_cast<std::size_t>(idx) >= s.base;
+          frame[k] = inside ? s.at(static_cast<std::size_t>(idx)) : 0.0f;
+        }
+        detail_cqt::project_frame(o, frame.data(), spec.data(), queue.data() + off, 1);
+      }
+      ++next_frame;
+      ++made;
+    }
+    // drop what no future frame needs (keeping what the halvers have not consumed)
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      const auto& o = p.octaves[i];
+      const std::size_t first = next_frame * o.hop;
+      const std::size_t keep = first > o.n_fft / 2 ? first - o.n_fft / 2 : 0;
+      stages[i].drop_before(halvers[i] ? std::min(keep, stages[i].fed) : keep);
+    }
+    return made;
+  }
+
+  void push_chunk(const float* x, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k)
+      if (!std::isfinite(x[k])) throw InvalidArgument("StreamingCqt: audio buffer is not finite everywhere");
+    received += n;
+    if (early) {
+      const std::size_t got = early->process(x, n, scratch.data(), scratch.size());
+      append(0, scratch.data(), got, early_gain);
+    } else {
+      append(0, x, n, 1.0f);
+    }
+    update_bounds();
+    for (std::size_t i = 0; i < stages.size(); ++i) feed_down(i);
+    emit(std::numeric_limits<std::size_t>::max());
+  }
+
+  void finish() {
+    finished = true;
+    if (early) {
+      std::size_t got;
+      while ((got = early->flush(scratch.data(), scratch.size())) > 0) append(0, scratch.data(), got, early_gain);
+    }
+    update_bounds();
+    const float gain = 1.0f / static_cast<float>(std::sqrt(0.5));
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      Stage& s = stages[i];
+      // exact length: trim the resampler's surplus, pad zeros like librosa's fix_length
+      if (s.end() > length_bound[i]) s.data.resize(length_bound[i] - s.base);
+      while (s.end() < length_bound[i]) s.data.push_back(0.0f);
+      if (halvers[i]) {
+        feed_down(i);
+        std::size_t got;
+        while ((got = halvers[i]->flush(scratch.data(), scratch.size())) > 0) append(i + 1, scratch.data(), got, gain);
+      }
+    }
+    emit(plan.num_frames(received));
+  }
+};
+
+StreamingCqt::StreamingCqt(const CqtOptions& options) : impl_(std::make_unique<Impl>(options)) {
+  prepare(4096);
+}
+StreamingCqt::~StreamingCqt() = default;
+StreamingCqt::StreamingCqt(StreamingCqt&&) noexcept = default;
+StreamingCqt& StreamingCqt::operator=(StreamingCqt&&) noexcept = default;
+
+void StreamingCqt::prepare(std::size_t max_chunk) {
+  if (max_chunk == 0) throw InvalidArgument("StreamingCqt: max_chunk must be positive");
+  impl_->max_chunk = max_chunk;
+  impl_->reserve();
+}
+
+std::size_t StreamingCqt::push(std::span<const float> x) {
+  if (impl_->finished) throw StreamError("StreamingCqt: push() after finish(); call reset() to start a new stream");
+  for (std::size_t off = 0; off < x.size(); off += impl_->max_chunk)
+    impl_->push_chunk(x.data() + off, std::min(impl_->max_chunk, x.size() - off));
+  return available();
+}
+
+std::size_t StreamingCqt::finish() {
+  if (!impl_->finished) {
+    if (impl_->received < impl_->plan.early_downsample_factor())
+      throw InvalidArgument("StreamingCqt: the stream is too short for this CQT");
+    impl_->finish();
+  }
+  return available();
+}
+
+std::size_t StreamingCqt::available() const noexcept {
+  return impl_->queue.size() / impl_->plan.options().n_bins - impl_->queue_read;
+}
+
+std::size_t StreamingCqt::read(std::complex<float>* out, std::size_t max_frames) noexcept {
+  Impl& m = *impl_;
+  const std::size_t nb = m.plan.options().n_bins;
+  const std::size_t n = std::min(max_frames, available());
+  std::copy_n(m.queue.data() + m.queue_read * nb, n * nb, out);
+  m.queue_read += n;
+  if (m.queue_read * nb == m.queue.size()) {
+    m.queue.clear();
+    m.queue_read = 0;
+  }
+  return n;
+}
+
+void StreamingCqt::reset() {
+  impl_->build();
+  impl_->reserve();
+}
+
+std::size_t StreamingCqt::num_bins() const noexcept {
+  return impl_->plan.options().n_bins;
+}
+const CqtPlan& StreamingCqt::plan() const noexcept {
+  return impl_->plan;
+}
+std::size_t StreamingCqt::frames_emitted() const noexcept {
+  return impl_->next_frame;
+}
+std::size_t StreamingCqt::samples_received() const noexcept {
+  return impl_->received;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+struct StreamingChromaCqt::Impl {
+  ChromaCqtOptions opt;
+  StreamingCqt cqt;
+  Array2D<float> M;
+  std::vector<std::complex<float>> buf;
+  std::vector<float> mag, col;
+  std::vector<float> queue;
+  std::size_t queue_read = 0;
+
+  explicit Impl(const ChromaCqtOptions& o)
+      : opt(o),
+        cqt(chroma_cqt_cqt_options(o, o.tuning.value_or(0.0))),
+        M(cq_to_chroma(o.n_octaves * o.bins_per_octave, o.bins_per_octave, o.n_chroma, o.fmin)) {
+    mag.resize(cqt.num_bins());
+    col.resize(o.n_chroma);
+  }
+
+  void drain() {
+    const std::size_t nb = cqt.num_bins();
+    const std::size_t n = cqt.available();
+    buf.resize(n * nb);
+    cqt.read(buf.data(), n);
+    for (std::size_t f = 0; f < n; ++f) {
+      for (std::size_t b = 0; b < nb; ++b) mag[b] = std::abs(buf[f * nb + b]);
+      for (std::size_t c = 0; c < opt.n_chroma; ++c) {
+        float acc = 0;
+        for (std::size_t b = 0; b < nb; ++b) acc += M(c, b) * mag[b];
+        col[c] = acc < opt.threshold ? 0.0f : acc;
+      }
+      normalize_columns(col.data(), opt.n_chroma, opt.norm);
+      queue.insert(queue.end(), col.begin(), col.end());
+    }
+  }
+};
+
+StreamingChromaCqt::StreamingChromaCqt(const ChromaCqtOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+StreamingChromaCqt::~StreamingChromaCqt() = default;
+StreamingChromaCqt::StreamingChromaCqt(StreamingChromaCqt&&) noexcept = default;
+StreamingChromaCqt& StreamingChromaCqt::operator=(StreamingChromaCqt&&) noexcept = default;
+
+void StreamingChromaCqt::prepare(std::size_t max_chunk) {
+  impl_->cqt.prepare(max_chunk);
+  impl_->buf.reserve(impl_->cqt.num_bins() * 64);
+  impl_->queue.reserve(impl_->opt.n_chroma * 1024);
+}
+std::size_t StreamingChromaCqt::push(std::span<const float> x) {
+  impl_->cqt.push(x);
+  impl_->drain();
+  return available();
+}
+std::size_t StreamingChromaCqt::finish() {
+  impl_->cqt.finish();
+  impl_->drain();
+  return available();
+}
+std::size_t StreamingChromaCqt::available() const noexcept {
+  return impl_->queue.size() / impl_->opt.n_chroma - impl_->queue_read;
+}
+std::size_t StreamingChromaCqt::read(float* out, std::size_t max_frames) noexcept {
+  Impl& m = *impl_;
+  const std::size_t n = std::min(max_frames, available());
+  std::copy_n(m.queue.data() + m.queue_read * m.opt.n_chroma, n * m.opt.n_chroma, out);
+  m.queue_read += n;
+  if (m.queue_read * m.opt.n_chroma == m.queue.size()) {
+    m.queue.clear();
+    m.queue_read = 0;
+  }
+  return n;
+}
+void StreamingChromaCqt::reset() {
+  impl_->cqt.reset();
+  impl_->queue.clear();
+  impl_->queue_read = 0;
+}
+std::size_t StreamingChromaCqt::num_chroma() const noexcept {
+  return impl_->opt.n_chroma;
+}
+
+}  // namespace percept::analysis

@@ -108,3 +108,94 @@ TEST(Cqt, RejectsBadInput) {
   EXPECT_THROW(CqtPlan{bad}, InvalidArgument);
   EXPECT_THROW((void)cq_to_chroma(84, 12, 5), InvalidArgument);
 }
+
+namespace {
+
+Array2D<std::complex<float>> stream_all(StreamingCqt& s, const std::vector<float>& y, std::size_t chunk) {
+  std::vector<std::complex<float>> frames;
+  std::vector<std::complex<float>> buf;
+  const std::size_t nb = s.num_bins();
+  auto drain = [&] {
+    buf.resize(s.available() * nb);
+    const std::size_t n = s.read(buf.data(), s.available());
+    frames.insert(frames.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n * nb));
+  };
+  for (std::size_t off = 0; off < y.size(); off += chunk) {
+    s.push(std::span<const float>(y.data() + off, std::min(chunk, y.size() - off)));
+    drain();
+  }
+  s.finish();
+  drain();
+  const std::size_t T = frames.size() / nb;
+  Array2D<std::complex<float>> C(nb, T);
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t b = 0; b < nb; ++b) C(b, t) = frames[t * nb + b];
+  return C;
+}
+
+double max_abs_diff(const Array2D<std::complex<float>>& a, const Array2D<std::complex<float>>& b, double& peak) {
+  double d = 0;
+  peak = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    d = std::max(d, static_cast<double>(std::abs(a.data[i] - b.data[i])));
+    peak = std::max(peak, static_cast<double>(std::abs(b.data[i])));
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST(StreamingCqt, SameFramesAsOfflineForAnyChunking) {
+  auto y = load_values("in_music.npy");
+  y.resize(50000);
+  CqtOptions o;
+  const auto ref = cqt(y, o);
+  for (std::size_t chunk : {1u, 64u, 1000u, 4096u, 50000u}) {
+    StreamingCqt s(o);
+    s.prepare(1024);
+    const auto C = stream_all(s, y, chunk);
+    ASSERT_EQ(C.cols, ref.cols) << chunk;
+    double peak = 0;
+    const double diff = max_abs_diff(C, ref, peak);
+    EXPECT_LT(diff, 1e-6 * peak) << "chunk " << chunk;
+  }
+}
+
+TEST(StreamingCqt, VqtWithEarlyDownsamplingAndChroma) {
+  auto y = load_values("in_chirp.npy");
+  y.resize(30011);
+  CqtOptions o;
+  o.n_bins = 24;
+  o.hop_length = 1024;
+  o.gamma = std::numeric_limits<double>::quiet_NaN();
+  const auto ref = vqt(y, o);
+  StreamingCqt s(o);
+  const auto C = stream_all(s, y, 777);
+  ASSERT_EQ(C.cols, ref.cols);
+  double peak = 0;
+  const double diff = max_abs_diff(C, ref, peak);
+  EXPECT_LT(diff, 1e-6 * peak);
+  EXPECT_THROW(s.push(std::vector<float>(10)), StreamError);
+  s.reset();
+  EXPECT_EQ(s.frames_emitted(), 0u);
+
+  ChromaCqtOptions co;
+  co.tuning = 0.0;
+  const auto ch_ref = chroma_cqt(y, co);
+  StreamingChromaCqt sc(co);
+  sc.prepare(512);
+  std::vector<float> got;
+  for (std::size_t off = 0; off < y.size(); off += 500) {
+    sc.push(std::span<const float>(y.data() + off, std::min<std::size_t>(500, y.size() - off)));
+    std::vector<float> b(sc.available() * 12);
+    sc.read(b.data(), sc.available());
+    got.insert(got.end(), b.begin(), b.end());
+  }
+  sc.finish();
+  std::vector<float> b(sc.available() * 12);
+  sc.read(b.data(), sc.available());
+  got.insert(got.end(), b.begin(), b.end());
+  ASSERT_EQ(got.size(), ch_ref.size());
+  for (std::size_t t = 0; t < ch_ref.cols; ++t)
+    for (std::size_t c = 0; c < 12; ++c) EXPECT_NEAR(got[t * 12 + c], ch_ref(c, t), 1e-6);
+}
