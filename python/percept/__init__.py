@@ -22,10 +22,28 @@ from ._percept import (  # noqa: F401  (re-exported)
     info,
 )
 from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
-from ._analysis_b import (  # noqa: F401
+from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.feature & co.)
+    amplitude_to_db,
+    db_to_amplitude,
+    db_to_power,
+    fft_frequencies,
+    frames_to_samples,
+    frames_to_time,
+    hz_to_mel,
+    istft,
+    magphase,
+    mel_frequencies,
+    mel_to_hz,
+    power_to_db,
+    samples_to_frames,
+    stft,
+    time_to_frames,
+)
+from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
+from ._analysis_b import (  # noqa: F401,E402  (analysis part B: constant-Q, tuning, YIN, streaming CQT)
     StreamingChromaCQT, StreamingCQT, cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin,
 )
-from . import decompose, display  # noqa: F401,E402
+from . import decompose, display, effects  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
@@ -33,5 +51,9 @@ __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
-    "StreamingCQT", "StreamingChromaCQT", "cqt", "cqt_frequencies", "decompose", "display", "estimate_tuning", "pitch_tuning", "vqt", "yin",
+    "amplitude_to_db", "batch", "beat", "db_to_amplitude", "db_to_power", "feature", "fft_frequencies", "filters",
+    "frames_to_samples", "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz",
+    "onset", "power_to_db", "samples_to_frames", "stft", "streaming", "time_to_frames", "util",
+    "StreamingCQT", "StreamingChromaCQT", "cqt", "cqt_frequencies", "decompose", "display", "effects",
+    "estimate_tuning", "pitch_tuning", "vqt", "yin",
 ]

@@ -248,6 +248,33 @@ void bind_hpss_yin_nmf(py::module_& m) {
       py::arg("margin_harmonic"), py::arg("margin_percussive"), py::arg("mask"));
 
   m.def(
+      "_hpss_signal",
+      [](const F32& y, std::size_t kh, std::size_t kp, double power, double mh, double mp, std::size_t n_fft,
+         std::size_t hop_length, std::size_t win_length, const std::string& window, bool center,
+         const std::string& pad_mode) {
+        const auto x = span1d(y, "effects.hpss");
+        const analysis::HpssOptions o{kh, kp, power, mh, mp};
+        analysis::StftParams sp;
+        sp.n_fft = n_fft;
+        sp.hop_length = hop_length;
+        sp.win_length = win_length;
+        sp.window = analysis::parse_window(window);
+        sp.center = center;
+        sp.pad_mode = analysis::parse_pad_mode(pad_mode);
+        std::pair<std::vector<float>, std::vector<float>> r;
+        {
+          py::gil_scoped_release release;
+          r = analysis::hpss_signal(x.data(), x.size(), o, sp.resolved());
+        }
+        const auto n = static_cast<py::ssize_t>(r.first.size());
+        return py::make_tuple(percept::python::to_numpy(std::move(r.first), {n}),
+                              percept::python::to_numpy(std::move(r.second), {n}));
+      },
+      py::arg("y"), py::arg("kernel_harmonic"), py::arg("kernel_percussive"), py::arg("power"),
+      py::arg("margin_harmonic"), py::arg("margin_percussive"), py::arg("n_fft"), py::arg("hop_length"),
+      py::arg("win_length"), py::arg("window"), py::arg("center"), py::arg("pad_mode"));
+
+  m.def(
       "_yin",
       [](const F32& y, double fmin, double fmax, double sr, std::size_t frame_length, std::size_t win_length,
          std::size_t hop_length, double trough_threshold, bool center, const std::string& pad_mode) {

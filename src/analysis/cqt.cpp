@@ -9,7 +9,9 @@
 #include <numeric>
 #include <string>
 
+#include "percept/analysis/features.hpp"
 #include "percept/analysis/fft.hpp"
+#include "percept/analysis/spectrum.hpp"
 #include "percept/core/error.hpp"
 
 namespace percept::analysis {
@@ -494,97 +496,19 @@ double pitch_tuning(std::span<const float> frequencies, double resolution, std::
 
 double estimate_tuning_from_magnitude(const Array2D<float>& S, double sr, std::size_t n_fft, double resolution,
                                       std::size_t bins_per_octave) {
-  const std::size_t d = S.rows, T = S.cols;
-  if (d == 0 || T == 0) return pitch_tuning({}, resolution, bins_per_octave);
-  const double fmin = 150.0, fmax = std::min(4000.0, sr / 2.0);
-  const float threshold = 0.1f;
-  std::vector<float> pitches, mags;
-  std::vector<float> col(d), avg(d), shift(d), ref(T, 0.0f);
-  for (std::size_t t = 0; t < T; ++t)
-    for (std::size_t k = 0; k < d; ++k) ref[t] = std::max(ref[t], S(k, t));
-  std::vector<float> masked(d);
-  for (std::size_t t = 0; t < T; ++t) {
-    for (std::size_t k = 0; k < d; ++k) col[k] = S(k, t);
-    const float rv = threshold * ref[t];
-    for (std::size_t k = 0; k < d; ++k) masked[k] = col[k] * (col[k] > rv ? 1.0f : 0.0f);
-    for (std::size_t k = 0; k < d; ++k) {
-      const double freq = static_cast<double>(k) * sr / static_cast<double>(n_fft);
-      if (!(fmin <= freq && freq < fmax)) continue;
-      // util.localmax with edge padding
-      const float prev = k == 0 ? masked[0] : masked[k - 1];
-      const float next = k + 1 == d ? masked[d - 1] : masked[k + 1];
-      if (!(masked[k] > prev && masked[k] >= next)) continue;
-      // np.gradient and the parabolic-interpolation stencil, float32 like librosa
-      float g;
-      if (d == 1)
-        g = 0;
-      else if (k == 0)
-        g = col[1] - col[0];
-      else if (k + 1 == d)
-        g = col[d - 1] - col[d - 2];
-      else
-        g = (col[k + 1] - col[k - 1]) / 2.0f;
-      float sh = 0;
-      if (k > 0 && k + 1 < d) {
-        const float a = col[k + 1] + col[k - 1] - 2 * col[k];
-        const float b = (col[k + 1] - col[k - 1]) / 2;
-        sh = std::abs(b) >= std::abs(a) ? 0.0f : -b / a;
-      }
-      const float dskew = 0.5f * g * sh;
-      pitches.push_back(static_cast<float>((static_cast<double>(k) + sh) * sr / static_cast<double>(n_fft)));
-      mags.push_back(col[k] + dskew);
-    }
-  }
-  std::vector<float> selected;
-  std::vector<std::size_t> pos;
-  for (std::size_t i = 0; i < pitches.size(); ++i)
-    if (pitches[i] > 0) pos.push_back(i);
-  float thr = 0.0f;
-  if (!pos.empty()) {
-    std::vector<float> m;
-    m.reserve(pos.size());
-    for (auto i : pos) m.push_back(mags[i]);
-    const std::size_t h = m.size() / 2;
-    std::nth_element(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(h), m.end());
-    if (m.size() % 2 == 1) {
-      thr = m[h];
-    } else {
-      const float hi = m[h];
-      const float lo = *std::max_element(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(h));
-      thr = (lo + hi) / 2.0f;
-    }
-  }
-  for (auto i : pos)
-    if (mags[i] >= thr) selected.push_back(pitches[i]);
-  return pitch_tuning(selected, resolution, bins_per_octave);
+  if (n_fft != 2 * (S.rows > 0 ? S.rows - 1 : 0))
+    throw InvalidArgument("estimate_tuning: S must have n_fft / 2 + 1 rows");
+  FrameMatrix<float> F(S.cols, S.rows);
+  for (std::size_t b = 0; b < S.rows; ++b)
+    for (std::size_t t = 0; t < S.cols; ++t) F.at(b, t) = S(b, t);
+  return estimate_tuning(F, sr, bins_per_octave, resolution);
 }
 
 double estimate_tuning(std::span<const float> y, double sr, double resolution, std::size_t bins_per_octave) {
-  for (float v : y)
-    if (!std::isfinite(v)) throw InvalidArgument("estimate_tuning: audio buffer is not finite everywhere");
-  const std::size_t n_fft = 2048, hop = 512;
-  const std::size_t n = y.size();
-  const std::size_t n_frames = 1 + n / hop;
-  Array2D<float> S(n_fft / 2 + 1, n_frames);
-  RealFft<double> fft(n_fft);
-  AlignedVector<double> frame(n_fft);
-  AlignedVector<std::complex<double>> spec(n_fft / 2 + 1);
-  const auto win = periodic_window("hann", n_fft);
-  for (std::size_t t = 0; t < n_frames; ++t) {
-    const auto s0 = static_cast<std::ptrdiff_t>(t * hop) - static_cast<std::ptrdiff_t>(n_fft / 2);
-    for (std::size_t k = 0; k < n_fft; ++k) {
-      const std::ptrdiff_t i = s0 + static_cast<std::ptrdiff_t>(k);
-      frame[k] = (i >= 0 && i < static_cast<std::ptrdiff_t>(n))
-                     ? win[k] * static_cast<double>(y[static_cast<std::size_t>(i)])
-                     : 0.0;
-    }
-    fft.forward(frame.data(), spec.data());
-    for (std::size_t k = 0; k <= n_fft / 2; ++k) {
-      const std::complex<float> c(static_cast<float>(spec[k].real()), static_cast<float>(spec[k].imag()));
-      S(k, t) = std::hypot(c.real(), c.imag());
-    }
-  }
-  return estimate_tuning_from_magnitude(S, sr, n_fft, resolution, bins_per_octave);
+  // librosa.estimate_tuning(y=y): piptrack on |stft(y)| with n_fft 2048, hop 512, Hann, centred, zeros.
+  const Stft<float> stft(StftParams{});
+  const auto S = stft.magnitude(y.data(), y.size(), 1.0);
+  return estimate_tuning(S, sr, bins_per_octave, resolution);
 }
 
 // ------------------------------------------------------------------------------------------------

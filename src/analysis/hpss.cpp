@@ -253,3 +253,17 @@ void hpss(const std::complex<float>* D, std::size_t n_bins, std::size_t n_frames
 }
 
 }  // namespace percept::analysis
+
+namespace percept::analysis {
+
+std::pair<std::vector<float>, std::vector<float>> hpss_signal(const float* y, std::size_t n, const HpssOptions& opt,
+                                                              const StftParams& params) {
+  const Stft<float> stft(params);
+  const auto D = stft.complex(y, n);
+  FrameMatrix<std::complex<float>> H(D.n_frames, D.n_bins), P(D.n_frames, D.n_bins);
+  hpss(D.data.data(), D.n_bins, D.n_frames, SpecLayout::FrameMajor, opt, H.data.data(), P.data.data());
+  const auto p = stft.params();
+  return {istft(H, p, n), istft(P, p, n)};
+}
+
+}  // namespace percept::analysis

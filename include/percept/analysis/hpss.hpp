@@ -46,3 +46,18 @@ void hpss_magnitude(const float* S, std::size_t n_bins, std::size_t n_frames, Sp
                     float* harmonic, float* percussive);
 
 }  // namespace percept::analysis
+
+#include <utility>
+#include <vector>
+
+#include "percept/analysis/spectrum.hpp"
+
+namespace percept::analysis {
+
+/// librosa.effects.hpss: STFT (params), decompose.hpss with `opt`, inverse STFT of each part trimmed to
+/// the input length. Returns (harmonic, percussive) signals.
+[[nodiscard]] std::pair<std::vector<float>, std::vector<float>> hpss_signal(const float* y, std::size_t n,
+                                                                            const HpssOptions& opt = {},
+                                                                            const StftParams& params = {});
+
+}  // namespace percept::analysis
