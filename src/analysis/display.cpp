@@ -278,7 +278,7 @@ RgbImage specshow(const float* data, std::size_t rows, std::size_t cols, const S
       const double fmin = o.mel_fmin.value_or(0.0), fmax = o.fmax.value_or(o.sr / 2.0);
       const double m0 = hz_to_mel(fmin, o.htk), m1 = hz_to_mel(fmax, o.htk);
       const double dm = (m1 - m0) / (nrows + 1.0);
-      for (double f : {0.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0, 32768.0}) {
+      for (double f : {0.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0}) {
         if (f < fmin || f > fmax) continue;
         yt.push_back({(hz_to_mel(f, o.htk) - m0) / dm - 0.5, format_hz(f)});
       }
@@ -316,9 +316,11 @@ RgbImage specshow(const float* data, std::size_t rows, std::size_t cols, const S
     default:
       throw InvalidArgument("specshow: y_axis must be a frequency, chroma or none axis");
   }
+  int last_py = std::numeric_limits<int>::max();
   for (const auto& t : yt) {
     const int py = y0 + h - static_cast<int>(std::lround(t.pos / nrows * h));
-    if (py < y0 - 1 || py > y0 + h) continue;
+    if (py < y0 - 1 || py > y0 + h || std::abs(last_py - py) < 18) continue;
+    last_py = py;
     cv.hline(x0 - 6, x0 - 1, py, black);
     cv.text(x0 - 9 - Canvas::text_width(t.label, scale), py - 7, t.label, scale, black);
   }
