@@ -87,7 +87,7 @@ void bind_cqt(py::module_& m) {
         Array2D<std::complex<float>> C;
         {
           py::gil_scoped_release release;
-          C = analysis::CqtPlan(o).transform(x);
+          C = analysis::cached_cqt_plan(o)->transform(x);
         }
         return to_array(std::move(C));
       },

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <numbers>
 #include <numeric>
 #include <string>
@@ -158,6 +160,7 @@ struct OctaveBank {
   std::vector<std::uint32_t> row_ptr;  // CSR over FFT bins 0..n_fft/2
   std::vector<std::uint32_t> col;
   std::vector<std::complex<float>> val;  // includes the octave rescaling and (if scale) 1/sqrt(length)
+  std::vector<float> val_re, val_im;     // the same, split (the projection's fast path)
   RealFft<float> fft;
 };
 
@@ -274,6 +277,12 @@ void build_octave(OctaveBank& o, const std::vector<double>& freqs, const std::ve
     }
     o.row_ptr.push_back(static_cast<std::uint32_t>(o.col.size()));
   }
+  o.val_re.resize(o.val.size());
+  o.val_im.resize(o.val.size());
+  for (std::size_t j = 0; j < o.val.size(); ++j) {
+    o.val_re[j] = o.val[j].real();
+    o.val_im[j] = o.val[j].imag();
+  }
 }
 
 }  // namespace
@@ -372,13 +381,18 @@ namespace detail_cqt {
 void project_frame(const OctaveBank& o, const float* frame, std::complex<float>* spec, std::complex<float>* out,
                    std::size_t out_stride) noexcept {
   o.fft.forward(frame, spec);
+  // split real/imaginary arithmetic in registers (std::complex round-trips through the stack here)
+  const auto* sp = reinterpret_cast<const float*>(spec);
+  const float* vr = o.val_re.data();
+  const float* vi = o.val_im.data();
+  const std::uint32_t* col = o.col.data();
   for (std::size_t r = 0; r < o.n_filters; ++r) {
     float re = 0, im = 0;
     for (std::uint32_t j = o.row_ptr[r]; j < o.row_ptr[r + 1]; ++j) {
-      const std::complex<float> a = o.val[j];
-      const std::complex<float> b = spec[o.col[j]];
-      re += a.real() * b.real() - a.imag() * b.imag();
-      im += a.real() * b.imag() + a.imag() * b.real();
+      const float ar = vr[j], ai = vi[j];
+      const float br = sp[2 * col[j]], bi = sp[2 * col[j] + 1];
+      re += ar * br - ai * bi;
+      im += ar * bi + ai * br;
     }
     out[(o.bin_lo + r) * out_stride] = std::complex<float>(re, im);
   }
@@ -448,13 +462,39 @@ Array2D<std::complex<float>> CqtPlan::transform(std::span<const float> y) const 
   return C;
 }
 
+std::shared_ptr<const CqtPlan> cached_cqt_plan(const CqtOptions& o) {
+  // Plans are immutable once built and transform() is const: share them between calls and threads.
+  char key[512];
+  std::snprintf(key, sizeof key, "%.17g|%zu|%.17g|%zu|%zu|%.17g|%.17g|%d%.17g|%.17g|%s|%d|%d|%.17g|%d", o.sr,
+                o.hop_length, o.fmin, o.n_bins, o.bins_per_octave, o.tuning, o.filter_scale, o.norm ? 1 : 0,
+                o.norm.value_or(0.0), o.sparsity, o.window.c_str(), o.scale ? 1 : 0, static_cast<int>(o.pad_mode),
+                o.gamma, static_cast<int>(o.res_type));
+  static std::mutex mutex;
+  static std::vector<std::pair<std::string, std::shared_ptr<const CqtPlan>>> cache;  // most recent last
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto it = cache.begin(); it != cache.end(); ++it)
+      if (it->first == key) {
+        auto plan = it->second;
+        cache.erase(it);
+        cache.emplace_back(key, plan);
+        return plan;
+      }
+  }
+  auto plan = std::make_shared<const CqtPlan>(o);
+  std::lock_guard<std::mutex> lock(mutex);
+  cache.emplace_back(key, plan);
+  if (cache.size() > 8) cache.erase(cache.begin());
+  return plan;
+}
+
 Array2D<std::complex<float>> vqt(std::span<const float> y, const CqtOptions& options) {
-  return CqtPlan(options).transform(y);
+  return cached_cqt_plan(options)->transform(y);
 }
 
 Array2D<std::complex<float>> cqt(std::span<const float> y, CqtOptions options) {
   options.gamma = 0.0;
-  return CqtPlan(options).transform(y);
+  return cached_cqt_plan(options)->transform(y);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -75,11 +75,12 @@ void running_median_scalar(const float* ext, std::size_t n, std::size_t k, float
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PERCEPT_HPSS_AVX2 1
+template <std::size_t NV>
 __attribute__((target("avx2,popcnt"))) void running_median_avx2(const float* ext, std::size_t n, std::size_t k,
                                                                 float* buf, std::size_t k_pad, float* out) {
   auto [a, b] = init_window(ext, k, buf, k_pad);
   const std::size_t mid = k / 2;
-  const std::size_t nv = k_pad / 8;
+  const std::size_t nv = NV ? NV : k_pad / 8;  // NV > 0: a constant loop length (unrolled)
   out[0] = a[mid];
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (std::size_t t = 1; t < n; ++t) {
@@ -124,8 +125,29 @@ void running_median(const float* ext, std::size_t n, std::size_t k, float* buf, 
 #ifdef PERCEPT_HPSS_AVX2
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   if (avx2) {
-    running_median_avx2(ext, n, k, buf, k_pad, out);
-    return;
+    switch (k_pad / 8) {
+      case 1:
+        running_median_avx2<1>(ext, n, k, buf, k_pad, out);
+        return;
+      case 2:
+        running_median_avx2<2>(ext, n, k, buf, k_pad, out);
+        return;
+      case 3:
+        running_median_avx2<3>(ext, n, k, buf, k_pad, out);
+        return;
+      case 4:
+        running_median_avx2<4>(ext, n, k, buf, k_pad, out);
+        return;
+      case 5:
+        running_median_avx2<5>(ext, n, k, buf, k_pad, out);
+        return;
+      case 6:
+        running_median_avx2<6>(ext, n, k, buf, k_pad, out);
+        return;
+      default:
+        running_median_avx2<0>(ext, n, k, buf, k_pad, out);
+        return;
+    }
   }
 #endif
   running_median_scalar(ext, n, k, buf, k_pad, out);
@@ -135,15 +157,30 @@ void check_kernel(std::size_t kernel, const char* what) {
   if (kernel == 0) throw InvalidArgument(std::string(what) + ": kernel size must be positive");
 }
 
-// Cache-blocked transpose of a rows x cols array into cols x rows.
-void transpose(const float* in, std::size_t rows, std::size_t cols, float* out) {
-  constexpr std::size_t B = 32;
-  for (std::size_t r0 = 0; r0 < rows; r0 += B)
-    for (std::size_t c0 = 0; c0 < cols; c0 += B) {
-      const std::size_t r1 = std::min(rows, r0 + B), c1 = std::min(cols, c0 + B);
-      for (std::size_t r = r0; r < r1; ++r)
-        for (std::size_t c = c0; c < c1; ++c) out[c * rows + r] = in[r * cols + c];
+}  // namespace
+
+namespace {
+
+// Fills ext[0 .. n + k - 1) with src[(i - k/2) * stride] under scipy's 'reflect' extension.
+void extend(const float* src, std::size_t n, std::size_t stride, std::size_t kernel, float* ext) {
+  const std::size_t before = kernel / 2;  // scipy origin 0: window [i - k//2, i - k//2 + k)
+  const std::size_t total = n + kernel - 1;
+  const auto nn = static_cast<std::ptrdiff_t>(n);
+  for (std::size_t i = 0; i < total; ++i) {
+    const auto j = static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(before);
+    if (j >= 0 && j < nn) {
+      // the interior in one go
+      const std::size_t run = std::min<std::size_t>(n - static_cast<std::size_t>(j), total - i);
+      if (stride == 1) {
+        std::memcpy(ext + i, src + j, run * sizeof(float));
+      } else {
+        for (std::size_t q = 0; q < run; ++q) ext[i + q] = src[(static_cast<std::size_t>(j) + q) * stride];
+      }
+      i += run - 1;
+      continue;
     }
+    ext[i] = src[static_cast<std::size_t>(reflect_index(j, nn)) * stride];
+  }
 }
 
 }  // namespace
@@ -151,14 +188,10 @@ void transpose(const float* in, std::size_t rows, std::size_t cols, float* out) 
 void median_filter_rows(const float* x, std::size_t rows, std::size_t cols, std::size_t kernel, float* out) {
   check_kernel(kernel, "median_filter");
   if (rows == 0 || cols == 0) return;
-  const std::size_t before = kernel / 2;  // scipy origin 0: window [i - k//2, i - k//2 + k)
   const std::size_t k_pad = (kernel + 7) / 8 * 8;
   std::vector<float> ext(cols + kernel - 1), win(2 * (k_pad + 16));
-  const auto n = static_cast<std::ptrdiff_t>(cols);
   for (std::size_t r = 0; r < rows; ++r) {
-    const float* row = x + r * cols;
-    for (std::size_t i = 0; i < ext.size(); ++i)
-      ext[i] = row[reflect_index(static_cast<std::ptrdiff_t>(i) - static_cast<std::ptrdiff_t>(before), n)];
+    extend(x + r * cols, cols, 1, kernel, ext.data());
     running_median(ext.data(), cols, kernel, win.data(), k_pad, out + r * cols);
   }
 }
@@ -166,10 +199,23 @@ void median_filter_rows(const float* x, std::size_t rows, std::size_t cols, std:
 void median_filter_cols(const float* x, std::size_t rows, std::size_t cols, std::size_t kernel, float* out) {
   check_kernel(kernel, "median_filter");
   if (rows == 0 || cols == 0) return;
-  std::vector<float> t(rows * cols), u(rows * cols);
-  transpose(x, rows, cols, t.data());
-  median_filter_rows(t.data(), cols, rows, kernel, u.data());
-  transpose(u.data(), cols, rows, out);
+  // Blocks of B columns: gather them (row by row, contiguous reads) into B extended sequences, filter,
+  // scatter back. Small buffers, no whole-matrix transposes.
+  constexpr std::size_t B = 64;
+  const std::size_t k_pad = (kernel + 7) / 8 * 8;
+  const std::size_t len = rows + kernel - 1;
+  std::vector<float> blk(B * rows), ext(len), med(B * rows), win(2 * (k_pad + 16));
+  for (std::size_t c0 = 0; c0 < cols; c0 += B) {
+    const std::size_t nb = std::min(B, cols - c0);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t q = 0; q < nb; ++q) blk[q * rows + r] = x[r * cols + c0 + q];
+    for (std::size_t q = 0; q < nb; ++q) {
+      extend(blk.data() + q * rows, rows, 1, kernel, ext.data());
+      running_median(ext.data(), rows, kernel, win.data(), k_pad, med.data() + q * rows);
+    }
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t q = 0; q < nb; ++q) out[r * cols + c0 + q] = med[q * rows + r];
+  }
 }
 
 void softmask(const float* X, const float* X_ref, std::size_t n, double power, bool split_zeros, float* out) noexcept {
@@ -202,21 +248,31 @@ void hpss_masks(const float* S, std::size_t n_bins, std::size_t n_frames, SpecLa
   for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(S[i]) || S[i] < 0)
       throw InvalidArgument("hpss: the spectrogram must be finite and non-negative");
-  std::vector<float> harm(n), perc(n);
+  // the median-filtered spectrograms go straight into the mask buffers, then become masks in place
+  float* harm = mask_harmonic;
+  float* perc = mask_percussive;
   if (layout == SpecLayout::TimeContiguous) {
-    median_filter_rows(S, n_bins, n_frames, opt.kernel_harmonic, harm.data());
-    median_filter_cols(S, n_bins, n_frames, opt.kernel_percussive, perc.data());
+    median_filter_rows(S, n_bins, n_frames, opt.kernel_harmonic, harm);
+    median_filter_cols(S, n_bins, n_frames, opt.kernel_percussive, perc);
   } else {
-    median_filter_cols(S, n_frames, n_bins, opt.kernel_harmonic, harm.data());
-    median_filter_rows(S, n_frames, n_bins, opt.kernel_percussive, perc.data());
+    median_filter_cols(S, n_frames, n_bins, opt.kernel_harmonic, harm);
+    median_filter_rows(S, n_frames, n_bins, opt.kernel_percussive, perc);
   }
   const bool split = opt.margin_harmonic == 1 && opt.margin_percussive == 1;
-  std::vector<float> ref(n);
   const auto mh = static_cast<float>(opt.margin_harmonic), mp = static_cast<float>(opt.margin_percussive);
-  for (std::size_t i = 0; i < n; ++i) ref[i] = perc[i] * mh;
-  softmask(harm.data(), ref.data(), n, opt.power, split, mask_harmonic);
-  for (std::size_t i = 0; i < n; ++i) ref[i] = harm[i] * mp;
-  softmask(perc.data(), ref.data(), n, opt.power, split, mask_percussive);
+  constexpr std::size_t kBlock = 1024;
+  float ref_h[kBlock], ref_p[kBlock], out_h[kBlock], out_p[kBlock];
+  for (std::size_t i0 = 0; i0 < n; i0 += kBlock) {
+    const std::size_t m = std::min(kBlock, n - i0);
+    for (std::size_t i = 0; i < m; ++i) {
+      ref_h[i] = perc[i0 + i] * mh;
+      ref_p[i] = harm[i0 + i] * mp;
+    }
+    softmask(harm + i0, ref_h, m, opt.power, split, out_h);
+    softmask(perc + i0, ref_p, m, opt.power, split, out_p);
+    std::memcpy(harm + i0, out_h, m * sizeof(float));
+    std::memcpy(perc + i0, out_p, m * sizeof(float));
+  }
 }
 
 void hpss_magnitude(const float* S, std::size_t n_bins, std::size_t n_frames, SpecLayout layout, const HpssOptions& opt,
@@ -233,11 +289,17 @@ void hpss_magnitude(const float* S, std::size_t n_bins, std::size_t n_frames, Sp
 void hpss(const std::complex<float>* D, std::size_t n_bins, std::size_t n_frames, SpecLayout layout,
           const HpssOptions& opt, std::complex<float>* harmonic, std::complex<float>* percussive) {
   const std::size_t n = n_bins * n_frames;
-  std::vector<float> mag(n), mh(n), mp(n);
+  // grow-only per-thread scratch: repeated calls do not pay fresh page faults for 3 * n floats
+  thread_local std::vector<float> mag, mh, mp;
+  if (mag.size() < n) {
+    mag.resize(n);
+    mh.resize(n);
+    mp.resize(n);
+  }
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(D[i].real()) || !std::isfinite(D[i].imag()))
       throw InvalidArgument("hpss: the spectrogram is not finite everywhere");
-    mag[i] = std::hypot(D[i].real(), D[i].imag());
+    mag[i] = std::sqrt(D[i].real() * D[i].real() + D[i].imag() * D[i].imag());
   }
   hpss_masks(mag.data(), n_bins, n_frames, layout, opt, mh.data(), mp.data());
   for (std::size_t i = 0; i < n; ++i) {

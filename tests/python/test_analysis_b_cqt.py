@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import percept
-from percept._analysis_b import chroma_cqt
+chroma_cqt = percept.feature.chroma_cqt
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "data")
 

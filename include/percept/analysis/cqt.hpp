@@ -93,7 +93,11 @@ class CqtPlan {
   std::unique_ptr<Impl> impl_;
 };
 
-/// librosa.vqt(y, ...) (complex, n_bins x frames).
+/// A shared plan for these options from a small process-wide cache (the last 8 option sets), built on
+/// first use. Thread-safe.
+[[nodiscard]] std::shared_ptr<const CqtPlan> cached_cqt_plan(const CqtOptions& options);
+
+/// librosa.vqt(y, ...) (complex, n_bins x frames). Uses cached_cqt_plan().
 [[nodiscard]] Array2D<std::complex<float>> vqt(std::span<const float> y, const CqtOptions& options);
 /// librosa.cqt(y, ...): vqt with gamma = 0.
 [[nodiscard]] Array2D<std::complex<float>> cqt(std::span<const float> y, CqtOptions options);
