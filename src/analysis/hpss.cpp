@@ -121,28 +121,89 @@ __attribute__((target("avx2,popcnt"))) void running_median_avx2(const float* ext
 }
 #endif
 
+// The same algorithm with the whole window held in NV AVX registers: shifts by one place are lane
+// permutes plus one lane carried over from the neighbouring register, so no step reloads what the previous
+// step stored (the memory version stalls on store-to-load forwarding of its misaligned reloads).
+template <std::size_t NV>
+__attribute__((target("avx2,popcnt"))) void running_median_avx2_reg(const float* ext, std::size_t n, std::size_t k,
+                                                                    float* out) {
+  alignas(32) float init[NV * 8];
+  for (std::size_t i = 0; i < NV * 8; ++i) init[i] = std::numeric_limits<float>::infinity();
+  std::memcpy(init, ext, k * sizeof(float));
+  std::sort(init, init + k);
+  __m256 w[NV];
+  __m256i jv[NV];
+  for (std::size_t v = 0; v < NV; ++v) {
+    w[v] = _mm256_load_ps(init + 8 * v);
+    jv[v] = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    jv[v] = _mm256_add_epi32(jv[v], _mm256_set1_epi32(static_cast<int>(8 * v)));
+  }
+  const std::size_t mid = k / 2;
+  const std::size_t mv = mid / 8;
+  const __m256i mid_lane = _mm256_set1_epi32(static_cast<int>(mid % 8));
+  const __m256i rot_dn = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
+  const __m256i rot_up = _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6);
+  const __m256i lane0 = _mm256_set1_epi32(0), lane7 = _mm256_set1_epi32(7);
+  const __m256 inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+  const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  out[0] = init[mid];
+  for (std::size_t t = 1; t < n; ++t) {
+    const float old_v = ext[t - 1], new_v = ext[t + k - 1];
+    const __m256 vo = _mm256_set1_ps(old_v), vn = _mm256_set1_ps(new_v);
+    int p = 0, c = 0;
+    for (std::size_t v = 0; v < NV; ++v) {
+      p += __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w[v], vo, _CMP_LT_OQ))));
+      c += __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w[v], vn, _CMP_LT_OQ))));
+    }
+    __m256 nw[NV];
+    if (new_v > old_v) {
+      const int q = c - 1;  // ranks p .. q-1 take their upper neighbour, rank q takes new_v
+      const __m256i lo = _mm256_set1_epi32(p - 1), hi = _mm256_set1_epi32(q), qv = _mm256_set1_epi32(q);
+      for (std::size_t v = 0; v < NV; ++v) {
+        const __m256 next0 = v + 1 < NV ? _mm256_permutevar8x32_ps(w[v + 1], lane0) : inf;
+        const __m256 sh = _mm256_blend_ps(_mm256_permutevar8x32_ps(w[v], rot_dn), next0, 0x80);
+        const __m256i sel = _mm256_and_si256(_mm256_cmpgt_epi32(jv[v], lo), _mm256_cmpgt_epi32(hi, jv[v]));
+        const __m256 r = _mm256_blendv_ps(w[v], sh, _mm256_castsi256_ps(sel));
+        nw[v] = _mm256_blendv_ps(r, vn, _mm256_castsi256_ps(_mm256_cmpeq_epi32(jv[v], qv)));
+      }
+    } else {
+      // ranks c+1 .. p take their lower neighbour, rank c takes new_v
+      const __m256i lo = _mm256_set1_epi32(c), hi = _mm256_set1_epi32(p + 1);
+      for (std::size_t v = 0; v < NV; ++v) {
+        const __m256 prev7 = v > 0 ? _mm256_permutevar8x32_ps(w[v - 1], lane7) : ninf;
+        const __m256 sh = _mm256_blend_ps(_mm256_permutevar8x32_ps(w[v], rot_up), prev7, 0x01);
+        const __m256i sel = _mm256_and_si256(_mm256_cmpgt_epi32(jv[v], lo), _mm256_cmpgt_epi32(hi, jv[v]));
+        const __m256 r = _mm256_blendv_ps(w[v], sh, _mm256_castsi256_ps(sel));
+        nw[v] = _mm256_blendv_ps(r, vn, _mm256_castsi256_ps(_mm256_cmpeq_epi32(jv[v], lo)));
+      }
+    }
+    for (std::size_t v = 0; v < NV; ++v) w[v] = nw[v];
+    out[t] = _mm256_cvtss_f32(_mm256_permutevar8x32_ps(w[mv], mid_lane));
+  }
+}
+
 void running_median(const float* ext, std::size_t n, std::size_t k, float* buf, std::size_t k_pad, float* out) {
 #ifdef PERCEPT_HPSS_AVX2
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   if (avx2) {
     switch (k_pad / 8) {
       case 1:
-        running_median_avx2<1>(ext, n, k, buf, k_pad, out);
+        running_median_avx2_reg<1>(ext, n, k, out);
         return;
       case 2:
-        running_median_avx2<2>(ext, n, k, buf, k_pad, out);
+        running_median_avx2_reg<2>(ext, n, k, out);
         return;
       case 3:
-        running_median_avx2<3>(ext, n, k, buf, k_pad, out);
+        running_median_avx2_reg<3>(ext, n, k, out);
         return;
       case 4:
-        running_median_avx2<4>(ext, n, k, buf, k_pad, out);
+        running_median_avx2_reg<4>(ext, n, k, out);
         return;
       case 5:
-        running_median_avx2<5>(ext, n, k, buf, k_pad, out);
+        running_median_avx2_reg<5>(ext, n, k, out);
         return;
       case 6:
-        running_median_avx2<6>(ext, n, k, buf, k_pad, out);
+        running_median_avx2_reg<6>(ext, n, k, out);
         return;
       default:
         running_median_avx2<0>(ext, n, k, buf, k_pad, out);
