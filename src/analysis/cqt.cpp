@@ -402,13 +402,39 @@ void project_frame(const OctaveBank& o, const float* frame, std::complex<float>*
 
 namespace {
 
-std::vector<float> halve(const std::vector<float>& x, dsp::ResampleQuality q) {
-  const float* p = x.data();
-  auto out = dsp::resample<float>(AudioView<const float>(&p, 1, x.size()), 2.0, 1.0, q);
-  std::vector<float> y(out.channel(0), out.channel(0) + out.num_frames());
-  const auto s = static_cast<float>(std::sqrt(0.5));
-  for (auto& v : y) v /= s;
-  return y;
+// librosa.resample(x, orig_sr=factor, target_sr=1, res_type=soxr_*, scale=True) into `out` (resized to
+// ceil(n / factor)): libsoxr through a per-thread cached StreamResampler, output trimmed or zero-padded like
+// fix_length, then divided by sqrt(1 / factor) in float32 as numpy does.
+void decimate_into(const float* x, std::size_t n, std::size_t factor, dsp::ResampleQuality q, std::vector<float>& out) {
+  struct Cached {
+    std::size_t factor;
+    dsp::ResampleQuality quality;
+    std::unique_ptr<dsp::StreamResampler> r;
+  };
+  thread_local std::vector<Cached> cache;
+  dsp::StreamResampler* r = nullptr;
+  for (auto& c : cache)
+    if (c.factor == factor && c.quality == q) r = c.r.get();
+  if (!r) {
+    cache.push_back({factor, q, std::make_unique<dsp::StreamResampler>(static_cast<double>(factor), 1.0, 1, q)});
+    r = cache.back().r.get();
+  } else {
+    r->reset();
+  }
+  const std::size_t n_out = (n + factor - 1) / factor;
+  const std::size_t cap = r->max_output_frames(n) + 64;
+  if (out.size() < cap) out.resize(cap);  // grow-only: repeated calls reuse the pages
+  std::size_t got = r->process(x, n, out.data(), cap);
+  while (got < cap) {
+    const std::size_t more = r->flush(out.data() + got, cap - got);
+    if (more == 0) break;
+    got += more;
+  }
+  if (got < n_out)
+    std::fill(out.begin() + static_cast<std::ptrdiff_t>(got), out.begin() + static_cast<std::ptrdiff_t>(n_out), 0.0f);
+  out.resize(n_out);
+  const auto s = static_cast<float>(std::sqrt(1.0 / static_cast<double>(factor)));
+  for (auto& v : out) v /= s;
 }
 
 }  // namespace
@@ -420,20 +446,18 @@ Array2D<std::complex<float>> CqtPlan::transform(std::span<const float> y) const 
   if (y.size() < p.early_factor)
     throw InvalidArgument("cqt: input signal length " + std::to_string(y.size()) + " is too short for " +
                           std::to_string(p.octaves.size()) + "-octave CQT");
-  std::vector<float> sig;
+  // Octave signals ping-pong between two per-thread buffers; octave 0 reads the input itself.
+  thread_local std::vector<float> buf_a, buf_b;
+  const float* sig = y.data();
+  std::size_t sig_n = y.size();
   if (p.early_factor > 1) {
-    const float* ptr = y.data();
-    auto out = dsp::resample<float>(AudioView<const float>(&ptr, 1, y.size()), static_cast<double>(p.early_factor), 1.0,
-                                    p.opt.res_type);
-    sig.assign(out.channel(0), out.channel(0) + out.num_frames());
-    const auto s = static_cast<float>(std::sqrt(1.0 / static_cast<double>(p.early_factor)));
-    for (auto& v : sig) v /= s;
+    decimate_into(y.data(), y.size(), p.early_factor, p.opt.res_type, buf_a);
     if (!p.opt.scale) {
       const auto g = static_cast<float>(std::sqrt(static_cast<double>(p.early_factor)));
-      for (auto& v : sig) v *= g;
+      for (auto& v : buf_a) v *= g;
     }
-  } else {
-    sig.assign(y.begin(), y.end());
+    sig = buf_a.data();
+    sig_n = buf_a.size();
   }
   const std::size_t n_frames = p.num_frames(y.size());
   Array2D<std::complex<float>> C(p.opt.n_bins, n_frames);
@@ -443,12 +467,14 @@ Array2D<std::complex<float>> CqtPlan::transform(std::span<const float> y) const 
     const OctaveBank& o = p.octaves[i];
     frame.resize(o.n_fft);
     spec.resize(o.n_fft / 2 + 1);
-    const auto n = static_cast<std::ptrdiff_t>(sig.size());
+    const auto n = static_cast<std::ptrdiff_t>(sig_n);
     const auto half = static_cast<std::ptrdiff_t>(o.n_fft / 2);
     for (std::size_t t = 0; t < n_frames; ++t) {
       const std::ptrdiff_t s0 = static_cast<std::ptrdiff_t>(t * o.hop) - half;
       if (s0 >= 0 && s0 + static_cast<std::ptrdiff_t>(o.n_fft) <= n) {
-        std::memcpy(frame.data(), sig.data() + s0, o.n_fft * sizeof(float));
+        // interior frame: transform straight from the signal (no copy)
+        detail_cqt::project_frame(o, sig + s0, spec.data(), C.data.data() + t, n_frames);
+        continue;
       } else {
         for (std::size_t k = 0; k < o.n_fft; ++k) {
           const std::ptrdiff_t idx = padded_index(s0 + static_cast<std::ptrdiff_t>(k), n, p.opt.pad_mode);
@@ -457,7 +483,12 @@ Array2D<std::complex<float>> CqtPlan::transform(std::span<const float> y) const 
       }
       detail_cqt::project_frame(o, frame.data(), spec.data(), C.data.data() + t, n_frames);
     }
-    if (o.halve_after) sig = halve(sig, p.opt.res_type);
+    if (o.halve_after) {
+      std::vector<float>& dst = (sig == buf_a.data()) ? buf_b : buf_a;
+      decimate_into(sig, sig_n, 2, p.opt.res_type, dst);
+      sig = dst.data();
+      sig_n = dst.size();
+    }
   }
   return C;
 }
