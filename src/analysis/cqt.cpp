@@ -472,9 +472,9 @@ Array2D<std::complex<float>> CqtPlan::transform(std::span<const float> y) const 
     for (std::size_t t = 0; t < n_frames; ++t) {
       const std::ptrdiff_t s0 = static_cast<std::ptrdiff_t>(t * o.hop) - half;
       if (s0 >= 0 && s0 + static_cast<std::ptrdiff_t>(o.n_fft) <= n) {
-        // interior frame: transform straight from the signal (no copy)
-        detail_cqt::project_frame(o, sig + s0, spec.data(), C.data.data() + t, n_frames);
-        continue;
+        // interior frame: one copy into the aligned frame buffer, so every frame takes the same (aligned)
+        // FFTW plan and results do not depend on the input's alignment
+        std::memcpy(frame.data(), sig + s0, o.n_fft * sizeof(float));
       } else {
         for (std::size_t k = 0; k < o.n_fft; ++k) {
           const std::ptrdiff_t idx = padded_index(s0 + static_cast<std::ptrdiff_t>(k), n, p.opt.pad_mode);
