@@ -4,7 +4,6 @@ processes the rows of a multi-dimensional input in parallel."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -71,5 +70,7 @@ def features(inputs: Union[Sequence[PathLike], Sequence[np.ndarray]], kind: Unio
         signals = [y for y, _ in load_many(items, sr=sr, n_jobs=n_jobs)]
     else:
         signals = [np.asarray(y) for y in items]
+    from concurrent.futures import ThreadPoolExecutor  # imported on use: keeps `import percept` light
+
     with ThreadPoolExecutor(max_workers=_workers(n_jobs)) as pool:
         return list(pool.map(lambda y: fn(y, sr, **dict(params)), signals))

@@ -83,12 +83,25 @@ def melspectrogram(*, y=None, sr: float = 22050, S=None, n_fft: int = 2048, hop_
 def mfcc(*, y=None, sr: float = 22050, S=None, n_mfcc: int = 20, dct_type: int = 2, norm: Optional[str] = "ortho",
          lifter: float = 0, **kwargs: Any) -> np.ndarray:
     """Mel-frequency cepstral coefficients (librosa.feature.mfcc): DCT-II of power_to_db(melspectrogram)."""
-    if dct_type != 2:
-        raise ParameterError(f"dct_type={dct_type}: percept provides the DCT-II (dct_type=2)")
+    if dct_type not in (1, 2, 3):
+        raise ParameterError(f"dct_type={dct_type} must be 1, 2 or 3")
     if norm not in (None, "ortho"):
         raise ParameterError(f"norm={norm!r} must be 'ortho' or None")
     if lifter < 0:
         raise ParameterError("MFCC lifter=%s must be a non-negative number" % lifter)
+    if dct_type != 2:
+        # DCT-I / DCT-III: scipy's transform on percept's log-mel (the DCT-II runs in C++)
+        import scipy.fft
+
+        if S is None:
+            S = power_to_db(melspectrogram(y=y, sr=sr, **kwargs))
+        M = scipy.fft.dct(np.asarray(S), axis=-2, type=dct_type, norm=norm)[..., :n_mfcc, :]
+        if lifter > 0:
+            LI = np.sin(np.pi * np.arange(1, 1 + n_mfcc, dtype=M.dtype) / lifter)
+            shape = [1] * M.ndim
+            shape[-2] = n_mfcc
+            M *= 1 + (lifter / 2) * LI.reshape(shape)
+        return M
     if S is not None:
         S = np.asarray(S)
         if S.dtype not in (np.float32, np.float64):
@@ -209,16 +222,35 @@ def zero_crossing_rate(y, *, frame_length: int = 2048, hop_length: int = 512, ce
     y = _audio(y)
     threshold = kwargs.pop("threshold", 1e-10)
     ref_magnitude = kwargs.pop("ref_magnitude", None)
-    if kwargs.pop("pad", False) or not kwargs.pop("zero_pos", True) or kwargs:
-        raise ParameterError("zero_crossing_rate: supported keywords are threshold and ref_magnitude "
-                             "(pad=False, zero_pos=True)")
+    pad = bool(kwargs.pop("pad", False))
+    zero_pos = bool(kwargs.pop("zero_pos", True))
+    kwargs.pop("axis", None)
+    if kwargs:
+        raise ParameterError(f"zero_crossing_rate: unexpected keyword arguments {sorted(kwargs)}")
     if threshold is None:
         threshold = 0.0
+    if not pad and zero_pos and not callable(ref_magnitude):
+        if ref_magnitude is not None:
+            threshold = threshold * ref_magnitude
+        return _A.zero_crossing_rate(y, int(frame_length), int(hop_length), bool(center), float(threshold))
+    # general case (pad=True, zero_pos=False or a callable reference, applied per frame as librosa does)
+    from .util import frame as _frame
+
+    if center:
+        padding = [(0, 0) for _ in range(y.ndim)]
+        padding[-1] = (int(frame_length // 2), int(frame_length // 2))
+        y = np.pad(y, padding, mode="edge")
+    frames = np.swapaxes(_frame(y, frame_length=frame_length, hop_length=hop_length), -1, -2)  # (..., T, L)
     if callable(ref_magnitude):
-        threshold = threshold * ref_magnitude(np.abs(y))
+        threshold = threshold * ref_magnitude(np.abs(frames), axis=-1, keepdims=True)
     elif ref_magnitude is not None:
         threshold = threshold * ref_magnitude
-    return _A.zero_crossing_rate(y, int(frame_length), int(hop_length), bool(center), float(threshold))
+    frames = np.where(np.abs(frames) <= threshold, 0, frames) if np.any(np.asarray(threshold) > 0) else frames
+    sign = np.signbit(frames) if zero_pos else np.sign(frames)
+    crossings = sign[..., 1:] != sign[..., :-1]
+    first = np.full(crossings.shape[:-1] + (1,), pad)
+    crossings = np.concatenate([first, crossings], axis=-1)
+    return np.mean(crossings, axis=-1)[..., np.newaxis, :]
 
 
 def rms(*, y=None, S=None, frame_length: int = 2048, hop_length: int = 512, center: bool = True,

@@ -237,6 +237,14 @@ class BandStandardizer:
         self.eps = float(state.get("eps", self.eps))
         return self
 
+    def to_native(self):
+        """The C++ ``percept._percept.analysis.BandStandardizer`` with these statistics (for C++
+        pipelines and the real-time path)."""
+        self._check()
+        native = _A.BandStandardizer(self.eps)
+        native.set_statistics(int(self.count_), self.mean_.tolist(), self._m2.tolist())
+        return native
+
     def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
         np.savez(os.fspath(path), **self.state_dict())
 

@@ -21,6 +21,7 @@
 #include "percept/analysis/batch.hpp"
 #include "percept/analysis/features.hpp"
 #include "percept/analysis/fft.hpp"
+#include "percept/analysis/normalize.hpp"
 #include "percept/analysis/rhythm.hpp"
 #include "percept/analysis/spectrum.hpp"
 #include "percept/analysis/streaming.hpp"
@@ -444,6 +445,7 @@ void bind_analysis(py::module_& root) {
             std::memcpy(flat, c.data(), static_cast<std::size_t>(c.size()) * sizeof(T));
           }
           const auto n = static_cast<std::size_t>(out.size());
+          check_finite(flat, n, amplitude ? "amplitude_to_db" : "power_to_db");
           {
             py::gil_scoped_release release;
             if (amplitude)
@@ -517,6 +519,8 @@ void bind_analysis(py::module_& root) {
           using T = decltype(tag);
           std::vector<py::ssize_t> lead;
           auto mats = spectrogram_rows<T>(S, "melspectrogram", lead);
+          if (mats.empty() || mats[0].n_bins < 2)
+            throw InvalidArgument("melspectrogram: the spectrogram needs at least 2 frequency bins");
           const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
           MelFilterbank<T> fb(make_mel(sr, n_fft, n_mels, fmin, fmax, htk, norm));
           std::vector<FrameMatrix<T>> outs(mats.size());
@@ -592,6 +596,8 @@ void bind_analysis(py::module_& root) {
           using T = decltype(tag);
           std::vector<py::ssize_t> lead;
           auto mats = spectrogram_rows<T>(S, kind.c_str(), lead);
+          if (mats.empty() || mats[0].n_bins < 2)
+            throw InvalidArgument("spectral_" + kind + ": the spectrogram needs at least 2 frequency bins");
           const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
           std::vector<std::vector<T>> outs(mats.size());
           {
@@ -630,6 +636,8 @@ void bind_analysis(py::module_& root) {
           using T = decltype(tag);
           std::vector<py::ssize_t> lead;
           auto mats = spectrogram_rows<T>(S, "spectral_contrast", lead);
+          if (mats.empty() || mats[0].n_bins < 2)
+            throw InvalidArgument("spectral_contrast: the spectrogram needs at least 2 frequency bins");
           const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
           std::vector<FrameMatrix<T>> outs(mats.size());
           {
@@ -967,6 +975,39 @@ void bind_analysis(py::module_& root) {
         return out;
       },
       py::arg("paths"), py::arg("sr"), py::arg("threads") = 0);
+
+  // ------------------------------------------------------------------ per-band standardisation
+  py::class_<BandStandardizer>(m, "BandStandardizer",
+                               "C++ twin of percept.util.BandStandardizer (real-time transform_frame).")
+      .def(py::init<double>(), py::arg("eps") = 1e-8)
+      .def(
+          "partial_fit",
+          [](BandStandardizer& s, const py::array& X) {
+            std::vector<py::ssize_t> lead;
+            auto mats = spectrogram_rows<double>(X, "BandStandardizer", lead);
+            for (const auto& mtx : mats) s.partial_fit(mtx);
+          },
+          py::arg("X"))
+      .def(
+          "transform",
+          [](const BandStandardizer& s, const py::array& X) -> py::object {
+            auto run = [&](auto tag) -> py::object {
+              using T = decltype(tag);
+              std::vector<py::ssize_t> lead;
+              auto mats = spectrogram_rows<T>(X, "BandStandardizer", lead);
+              for (auto& mtx : mats) s.transform(mtx);
+              return matrices_to_numpy(std::move(mats), lead);
+            };
+            if (is_f64(X)) return run(double{});
+            return run(float{});
+          },
+          py::arg("X"))
+      .def("set_statistics", &BandStandardizer::set_statistics, py::arg("count"), py::arg("mean"), py::arg("m2"))
+      .def_property_readonly("count", &BandStandardizer::count)
+      .def_property_readonly("mean",
+                             [](const BandStandardizer& s) { return vec_to_numpy(std::vector<double>(s.mean())); })
+      .def_property_readonly("std", [](const BandStandardizer& s) { return vec_to_numpy(s.stddev()); })
+      .def_property_readonly("m2", [](const BandStandardizer& s) { return vec_to_numpy(std::vector<double>(s.m2())); });
 
   // ------------------------------------------------------------------ streaming analysers
   using Proc = dsp::Processor;

@@ -221,17 +221,25 @@ Mfcc<T>::Mfcc(std::size_t n_mels, const MfccParams& params) : n_in_(n_mels), n_o
           static_cast<T>(std::sin(std::numbers::pi * static_cast<double>(static_cast<T>(k + 1)) / params.lifter));
       lift = 1.0 + (params.lifter / 2) * static_cast<double>(li);
     }
-    for (std::size_t i = 0; i < n_in_; ++i) m_[k * n_in_ + i] = static_cast<T>(d[k * n_in_ + i] * lift);
+    for (std::size_t i = 0; i < n_in_; ++i) m_[i * n_out_ + k] = d[k * n_in_ + i] * lift;  // transposed
   }
 }
 
 template <class T>
 void Mfcc<T>::apply(const T* x, T* out) const noexcept {
-  for (std::size_t k = 0; k < n_out_; ++k) {
-    const T* row = m_.data() + k * n_in_;
-    double acc = 0;
-    for (std::size_t i = 0; i < n_in_; ++i) acc += static_cast<double>(row[i]) * static_cast<double>(x[i]);
-    out[k] = static_cast<T>(acc);
+  // out = M x with M stored transposed (n_in x n_out): the inner loop runs over the contiguous
+  // outputs and vectorises; accumulation in double.
+  constexpr std::size_t kMaxOut = 64;
+  double acc[kMaxOut];
+  for (std::size_t k0 = 0; k0 < n_out_; k0 += kMaxOut) {
+    const std::size_t nk = std::min(kMaxOut, n_out_ - k0);
+    for (std::size_t k = 0; k < nk; ++k) acc[k] = 0.0;
+    for (std::size_t i = 0; i < n_in_; ++i) {
+      const double xi = static_cast<double>(x[i]);
+      const double* row = m_.data() + i * n_out_ + k0;
+      for (std::size_t k = 0; k < nk; ++k) acc[k] += row[k] * xi;
+    }
+    for (std::size_t k = 0; k < nk; ++k) out[k0 + k] = static_cast<T>(acc[k]);
   }
 }
 

@@ -6,6 +6,8 @@
 #include <numbers>
 #include <string>
 
+#include <Eigen/Core>
+
 #include "percept/core/error.hpp"
 
 namespace percept::analysis {
@@ -297,6 +299,14 @@ std::vector<T> istft(const FrameMatrix<std::complex<T>>& S, const StftParams& pa
 
 // ---------------------------------------------------------------------------------------------
 template <class T>
+void power_db_inplace(T* x, std::size_t n, T amin, T ref_db) noexcept {
+  // 10 log10(v) = (10 / ln 10) ln(v); Eigen's packet logarithm vectorises it
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> a(x, static_cast<Eigen::Index>(n));
+  const T scale = static_cast<T>(10.0 / std::numbers::ln10);
+  a = a.max(amin).log() * scale - ref_db;
+}
+
+template <class T>
 void power_to_db(T* x, std::size_t n, const DbParams& params) {
   if (!(params.amin > 0)) throw InvalidArgument("power_to_db: amin must be strictly positive");
   if (params.top_db && *params.top_db < 0) throw InvalidArgument("power_to_db: top_db must be non-negative");
@@ -309,13 +319,10 @@ void power_to_db(T* x, std::size_t n, const DbParams& params) {
     ref = static_cast<T>(std::abs(params.ref));
   }
   const T ref_db = T{10} * std::log10(std::max(amin, ref));
-  T mx = -std::numeric_limits<T>::infinity();
-  for (std::size_t i = 0; i < n; ++i) {
-    const T v = T{10} * std::log10(std::max(amin, x[i])) - ref_db;
-    x[i] = v;
-    mx = std::max(mx, v);
-  }
+  power_db_inplace(x, n, amin, ref_db);
   if (params.top_db && n) {
+    T mx = -std::numeric_limits<T>::infinity();
+    for (std::size_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
     const T floor = mx - static_cast<T>(*params.top_db);
     for (std::size_t i = 0; i < n; ++i) x[i] = std::max(x[i], floor);
   }
@@ -363,5 +370,8 @@ void db_to_amplitude(T* x, std::size_t n, double ref) noexcept {
 PERCEPT_INSTANTIATE(float)
 PERCEPT_INSTANTIATE(double)
 #undef PERCEPT_INSTANTIATE
+
+template void power_db_inplace<float>(float*, std::size_t, float, float) noexcept;
+template void power_db_inplace<double>(double*, std::size_t, double, double) noexcept;
 
 }  // namespace percept::analysis

@@ -157,7 +157,7 @@ void spectrum_power(const std::complex<float>* X, std::size_t nb, double power, 
 void fixed_db(float* x, std::size_t n, const StreamingDb& db) noexcept {
   const float amin = static_cast<float>(db.amin);
   const float ref_db = 10.0f * std::log10(std::max(amin, static_cast<float>(std::abs(db.ref))));
-  for (std::size_t i = 0; i < n; ++i) x[i] = 10.0f * std::log10(std::max(amin, x[i])) - ref_db;
+  power_db_inplace(x, n, amin, ref_db);
   if (db.floor_db) {
     const float f = static_cast<float>(*db.floor_db);
     for (std::size_t i = 0; i < n; ++i) x[i] = std::max(x[i], f);

@@ -100,7 +100,7 @@ class Mfcc {
 
  private:
   std::size_t n_in_ = 0, n_out_ = 0;
-  std::vector<T> m_;  // n_out x n_in, lifter folded in
+  std::vector<double> m_;  // transposed DCT matrix (n_in x n_out), lifter folded in
 };
 
 /// librosa.feature.mfcc on a log-power mel spectrogram (S=...).

@@ -182,6 +182,11 @@ struct DbParams {
   std::optional<double> top_db = 80.0;
 };
 
+/// x[i] = 10 log10(max(amin, x[i])) - ref_db for i in [0, n): the vectorised dB kernel shared by
+/// power_to_db and the streaming analysers (noexcept, no allocation).
+template <class T>
+void power_db_inplace(T* x, std::size_t n, T amin, T ref_db) noexcept;
+
 /// librosa.power_to_db on x[0..n) (in place). Throws InvalidArgument for amin <= 0 or top_db < 0.
 template <class T>
 void power_to_db(T* x, std::size_t n, const DbParams& params = {});

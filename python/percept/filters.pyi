@@ -1,0 +1,13 @@
+from typing import Optional, Union
+
+import numpy as np
+
+def mel(*, sr: float, n_fft: int, n_mels: int = ..., fmin: float = ..., fmax: Optional[float] = ...,
+        htk: bool = ..., norm: Optional[Union[str, float]] = ..., dtype: np.dtype = ...) -> np.ndarray: ...
+def chroma(*, sr: float, n_fft: int, n_chroma: int = ..., tuning: float = ..., ctroct: float = ...,
+           octwidth: Optional[float] = ..., norm: Optional[float] = ..., base_c: bool = ...,
+           dtype: np.dtype = ...) -> np.ndarray: ...
+def get_window(window: Union[str, tuple, np.ndarray], Nx: int, *, fftbins: bool = ...) -> np.ndarray: ...
+def window_sumsquare(*, window: Union[str, tuple] = ..., n_frames: int, hop_length: int = ...,
+                     win_length: Optional[int] = ..., n_fft: int = ..., dtype: np.dtype = ...,
+                     norm: Optional[float] = ...) -> np.ndarray: ...
