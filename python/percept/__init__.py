@@ -40,6 +40,7 @@ from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.fe
     time_to_frames,
 )
 from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
+from ._percept import CQTProcessor  # noqa: F401,E402
 from ._analysis_b import (  # noqa: F401,E402  (analysis part B: constant-Q, tuning, YIN, streaming CQT)
     StreamingChromaCQT, StreamingCQT, cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin,
 )
@@ -54,6 +55,6 @@ __all__ = [
     "amplitude_to_db", "batch", "beat", "db_to_amplitude", "db_to_power", "feature", "fft_frequencies", "filters",
     "frames_to_samples", "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz",
     "onset", "power_to_db", "samples_to_frames", "stft", "streaming", "time_to_frames", "util",
-    "StreamingCQT", "StreamingChromaCQT", "cqt", "cqt_frequencies", "decompose", "display", "effects",
+    "CQTProcessor", "StreamingCQT", "StreamingChromaCQT", "cqt", "cqt_frequencies", "decompose", "display", "effects",
     "estimate_tuning", "pitch_tuning", "vqt", "yin",
 ]

@@ -20,6 +20,7 @@
 #include "percept/analysis/nmf.hpp"
 #include "percept/analysis/yin.hpp"
 #include "percept/core/error.hpp"
+#include "percept/dsp/processor.hpp"
 
 namespace py = pybind11;
 using namespace percept;
@@ -480,7 +481,46 @@ void bind_streaming(py::module_& m) {
       .def("reset", &analysis::StreamingChromaCqt::reset);
 }
 
+void bind_cqt_processor(py::module_& m) {
+  py::class_<analysis::CqtProcessor, dsp::Processor, std::shared_ptr<analysis::CqtProcessor>>(
+      m, "CQTProcessor", "Real-time CQT analyser: audio passes through; |CQT| frames queue up for pop_frames().")
+      .def(py::init([](double sr, std::size_t hop_length, double fmin, std::size_t n_bins, std::size_t bins_per_octave,
+                       double tuning, std::optional<double> gamma, std::size_t queue_frames) {
+             analysis::CqtOptions o;
+             o.sr = sr;
+             o.hop_length = hop_length;
+             o.fmin = fmin;
+             o.n_bins = n_bins;
+             o.bins_per_octave = bins_per_octave;
+             o.tuning = tuning;
+             o.gamma = gamma ? *gamma : std::numeric_limits<double>::quiet_NaN();
+             return std::make_shared<analysis::CqtProcessor>(o, queue_frames);
+           }),
+           py::arg("sr") = 22050.0, py::arg("hop_length") = 512, py::arg("fmin") = analysis::kFreqC1,
+           py::arg("n_bins") = 84, py::arg("bins_per_octave") = 12, py::arg("tuning") = 0.0,
+           py::arg("gamma") = std::optional<double>(0.0), py::arg("queue_frames") = 1024)
+      .def(
+          "pop_frames",
+          [](analysis::CqtProcessor& p) {
+            const std::size_t nb = p.num_bins();
+            std::vector<float> frames, f(nb);
+            while (p.pop_frame(f.data())) frames.insert(frames.end(), f.begin(), f.end());
+            const std::size_t k = frames.size() / nb;
+            py::array_t<float> out({static_cast<py::ssize_t>(nb), static_cast<py::ssize_t>(k)});
+            auto o = out.mutable_unchecked<2>();
+            for (std::size_t t = 0; t < k; ++t)
+              for (std::size_t b = 0; b < nb; ++b)
+                o(static_cast<py::ssize_t>(b), static_cast<py::ssize_t>(t)) = frames[t * nb + b];
+            return out;
+          },
+          "All queued |CQT| frames as a (n_bins, k) float32 array.")
+      .def_property_readonly("n_bins", &analysis::CqtProcessor::num_bins)
+      .def_property_readonly("frames_dropped", &analysis::CqtProcessor::frames_dropped)
+      .def_property_readonly("analysis_lag", &analysis::CqtProcessor::analysis_lag);
+}
+
 void bind_analysis_b(py::module_& m) {
+  bind_cqt_processor(m);
   bind_cqt(m);
   bind_streaming(m);
   bind_display(m);

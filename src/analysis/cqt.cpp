@@ -953,6 +953,78 @@ std::size_t StreamingCqt::samples_received() const noexcept {
   return impl_->received;
 }
 
+std::size_t StreamingCqt::lag_samples() const noexcept {
+  const std::size_t hop = impl_->plan.options().hop_length;
+  const std::size_t centre = impl_->next_frame == 0 ? 0 : (impl_->next_frame - 1) * hop;
+  return impl_->received > centre ? impl_->received - centre : 0;
+}
+
+// ------------------------------------------------------------------------------------------------
+
+CqtProcessor::CqtProcessor(const CqtOptions& options, std::size_t queue_frames)
+    : cqt_(options), queue_frames_(queue_frames) {
+  set_sample_rate_hint(options.sr);
+}
+
+void CqtProcessor::prepare(const dsp::ProcessSpec& spec) {
+  const double sr = cqt_.plan().options().sr;
+  if (spec.sample_rate != sr)
+    throw InvalidArgument("cqt processor: built for " + std::to_string(sr) + " Hz, prepared for " +
+                          std::to_string(spec.sample_rate) + " Hz");
+  if (spec.max_block_size == 0) throw InvalidArgument("cqt processor: max_block_size must be positive");
+  cqt_.reset();
+  cqt_.prepare(spec.max_block_size);
+  queue_.allocate(cqt_.num_bins(), queue_frames_);
+  mono_.assign(spec.max_block_size, 0.0f);
+  frame_.assign(cqt_.num_bins(), {});
+  mag_.assign(cqt_.num_bins(), 0.0f);
+  nonfinite_ = 0;
+  set_spec(spec);
+}
+
+void CqtProcessor::reset() noexcept {
+  try {
+    cqt_.reset();
+  } catch (...) {
+    // reset() rebuilds the resamplers; should libsoxr refuse, the stream simply stays empty
+  }
+  queue_.clear();
+  nonfinite_ = 0;
+}
+
+template <class T>
+void CqtProcessor::process_impl(AudioView<const T> in, AudioView<T> out) noexcept {
+  const std::size_t n = std::min(in.num_frames(), mono_.size());
+  const std::size_t nc = in.num_channels();
+  for (std::size_t c = 0; c < std::min(nc, out.num_channels()); ++c)
+    if (in.channel(c) != out.channel(c))
+      for (std::size_t i = 0; i < in.num_frames(); ++i) out.channel(c)[i] = in.channel(c)[i];
+  if (nc == 0 || n == 0) return;
+  for (std::size_t i = 0; i < n; ++i) {
+    double acc = 0;
+    for (std::size_t c = 0; c < nc; ++c) acc += static_cast<double>(in.channel(c)[i]);
+    auto v = static_cast<float>(acc / static_cast<double>(nc));
+    if (!std::isfinite(v)) {
+      v = 0.0f;
+      ++nonfinite_;
+    }
+    mono_[i] = v;
+  }
+  try {
+    cqt_.push(std::span<const float>(mono_.data(), n));
+  } catch (...) {
+    return;  // a libsoxr failure: no frames from this block
+  }
+  while (cqt_.available() > 0) {
+    cqt_.read(frame_.data(), 1);
+    for (std::size_t b = 0; b < frame_.size(); ++b) mag_[b] = std::abs(frame_[b]);
+    queue_.push(mag_.data());
+  }
+}
+
+template void CqtProcessor::process_impl<float>(AudioView<const float>, AudioView<float>) noexcept;
+template void CqtProcessor::process_impl<double>(AudioView<const double>, AudioView<double>) noexcept;
+
 // ------------------------------------------------------------------------------------------------
 
 struct StreamingChromaCqt::Impl {

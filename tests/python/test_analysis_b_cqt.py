@@ -74,3 +74,14 @@ def test_streaming_chroma_matches_offline():
     ch = np.concatenate(parts, axis=1)
     assert ch.shape == ref.shape
     np.testing.assert_allclose(ch, ref, atol=1e-6)
+
+
+def test_cqt_processor_contract():
+    y = load("in_music.npy")
+    p = percept.CQTProcessor(sr=22050)
+    out = np.concatenate([p.process(y[i:i + 512], sample_rate=22050) for i in range(0, len(y), 512)])
+    assert np.array_equal(out, y)  # audio passes through
+    F = p.pop_frames()
+    assert F.shape[0] == 84 and F.shape[1] > 0
+    ref = np.abs(percept.cqt(y))[:, :F.shape[1]]
+    assert np.max(np.abs(F - ref)) <= 1e-6 * np.max(ref)

@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "percept/analysis/array2d.hpp"
+#include "percept/analysis/streaming.hpp"
+#include "percept/dsp/processor.hpp"
 #include "percept/dsp/resample.hpp"
 
 namespace percept::analysis {
@@ -195,6 +197,10 @@ class StreamingCqt {
   [[nodiscard]] std::size_t frames_emitted() const noexcept;
   /// Input samples (at the input rate) received so far.
   [[nodiscard]] std::size_t samples_received() const noexcept;
+  /// The current analysis lag: input samples received after the centre of the last released frame
+  /// (all received samples when none is released yet). It is dominated by libsoxr's block processing in
+  /// the chain of 2:1 resamplers (its default block sizes, kept for bit-compatibility with librosa).
+  [[nodiscard]] std::size_t lag_samples() const noexcept;
 
  private:
   struct Impl;
@@ -222,6 +228,40 @@ class StreamingChromaCqt {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+/// StreamingCqt as a real-time processor: the audio passes through unchanged, its channel average is
+/// analysed, and the magnitude of every finished frame (n_bins floats, |CQT| like np.abs(cqt(y))) goes
+/// into a lock-free single-producer/single-consumer queue that another thread drains with pop_frame().
+/// prepare() allocates everything (sample rate must equal options.sr); process() is noexcept, takes no
+/// lock and makes no system call; non-finite input samples are analysed as 0 (counted in
+/// nonfinite_samples()); a full queue drops frames (frames_dropped()).
+class CqtProcessor : public dsp::ProcessorBase<CqtProcessor> {
+ public:
+  explicit CqtProcessor(const CqtOptions& options, std::size_t queue_frames = 1024);
+  void prepare(const dsp::ProcessSpec& spec) override;
+  void reset() noexcept override;
+  [[nodiscard]] std::size_t latency() const noexcept override { return 0; }  // audio passes through
+  [[nodiscard]] std::string name() const override { return "cqt"; }
+  template <class T>
+  void process_impl(AudioView<const T> in, AudioView<T> out) noexcept;
+
+  [[nodiscard]] std::size_t num_bins() const noexcept { return cqt_.num_bins(); }
+  bool pop_frame(float* dst) noexcept { return queue_.pop(dst); }
+  [[nodiscard]] std::size_t frames_available() const noexcept { return queue_.size(); }
+  [[nodiscard]] std::uint64_t frames_dropped() const noexcept { return queue_.dropped(); }
+  [[nodiscard]] std::uint64_t nonfinite_samples() const noexcept { return nonfinite_; }
+  /// Current analysis lag in samples (see StreamingCqt::lag_samples()).
+  [[nodiscard]] std::size_t analysis_lag() const noexcept { return cqt_.lag_samples(); }
+
+ private:
+  StreamingCqt cqt_;
+  FrameQueue queue_;
+  std::size_t queue_frames_;
+  std::vector<float> mono_;
+  std::vector<std::complex<float>> frame_;
+  std::vector<float> mag_;
+  std::uint64_t nonfinite_ = 0;
 };
 
 }  // namespace percept::analysis
