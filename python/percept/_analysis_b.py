@@ -22,6 +22,8 @@ def _rows(y, what):
         raise _p.ParameterError(f"{what}: y must have at least one dimension")
     if not np.issubdtype(y.dtype, np.floating):
         raise _p.ParameterError(f"{what}: audio must be floating-point, got {y.dtype}")
+    if y.shape[-1] == 0 or y.size == 0:
+        raise _p.ParameterError(f"{what}: the audio is empty")
     lead = y.shape[:-1]
     flat = np.ascontiguousarray(y.reshape(-1, y.shape[-1]), dtype=np.float32)
     return lead, flat

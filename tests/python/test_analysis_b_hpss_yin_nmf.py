@@ -87,3 +87,11 @@ def test_hpss_on_percept_stft():
     for X, name in [(H, "H"), (P, "P")]:
         ref = load(f"hpss_music_{name}_mag.npy")
         assert np.max(np.abs(np.abs(X) - ref)) <= 1e-5 * ref.max()
+
+
+def test_empty_inputs_raise_parameter_error():
+    empty = np.zeros(0, np.float32)
+    for fn in (lambda: percept.cqt(empty), lambda: percept.yin(empty, fmin=65, fmax=2000),
+               lambda: percept.effects.hpss(empty), lambda: percept.vqt(np.zeros((2, 0), np.float32))):
+        with pytest.raises(percept.ParameterError):
+            fn()
