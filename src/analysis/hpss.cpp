@@ -293,7 +293,9 @@ void softmask(const float* X, const float* X_ref, std::size_t n, double power, b
       out[i] = split_zeros ? 0.5f : 0.0f;
       continue;
     }
-    const float a = X[i] / Z, b = X_ref[i] / Z;
+    // one of the two ratios is exactly 1 (Z is the larger value): skip that division
+    const float a = X[i] >= X_ref[i] ? 1.0f : X[i] / Z;
+    const float b = X[i] >= X_ref[i] ? X_ref[i] / Z : 1.0f;
     const float m = square ? a * a : std::pow(a, pw);
     const float rm = square ? b * b : std::pow(b, pw);
     out[i] = m / (m + rm);
