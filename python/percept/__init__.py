@@ -50,6 +50,11 @@ from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.fe
 from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
 from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
 from . import dsp  # noqa: F401  (percept.dsp: processors, filter design)
+from ._percept import CQTProcessor  # noqa: F401,E402
+from ._analysis_b import (  # noqa: F401,E402  (analysis part B: constant-Q, tuning, YIN, streaming CQT)
+    StreamingChromaCQT, StreamingCQT, cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin,
+)
+from . import decompose, display, effects  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
@@ -62,4 +67,6 @@ __all__ = [
     "frames_to_samples", "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz",
     "onset", "power_to_db", "samples_to_frames", "stft", "streaming", "time_to_frames", "util",
     "dsp", "get_duration", "info", "load", "resample", "write",
+    "CQTProcessor", "StreamingCQT", "StreamingChromaCQT", "cqt", "cqt_frequencies", "decompose", "display", "effects",
+    "estimate_tuning", "pitch_tuning", "vqt", "yin",
 ]

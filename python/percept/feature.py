@@ -339,3 +339,9 @@ def tempo(*, y=None, sr: float = 22050, onset_envelope=None, tg=None, hop_length
         logprior[:max_idx] = -np.inf
     best_period = np.argmax(np.log1p(1e6 * tg) + logprior[:, np.newaxis], axis=-2)
     return np.take(bpms, best_period)
+
+
+# chroma_cqt lives with the constant-Q transform (analysis part B)
+from ._analysis_b import chroma_cqt  # noqa: E402,F401
+
+__all__.append("chroma_cqt")
