@@ -692,7 +692,7 @@ std::vector<DeviceInfo> list_devices(const std::string& jack_server) {
     d.name = v.name;
     d.host_api = "virtual";
     d.max_input_channels = 64;
-    d.max_output_channels = v.source == VirtualSource::Loopback ? 64 : 0;
+    d.max_output_channels = 64;  // loopback: played back on the input; the others: a discarding "speaker"
     d.default_sample_rate = 48000;
     d.sample_rates = {8000, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000};
     d.formats = {"float32"};
@@ -742,8 +742,6 @@ std::unique_ptr<Device> open_device(const StreamConfig& config, DeviceCallback& 
   }
   for (const auto& v : kVirtual) {
     if (name == v.name) {
-      if (v.source != VirtualSource::Loopback && config.output_channels > 0)
-        throw DeviceError(std::string("device '") + v.name + "' has no outputs; use 'virtual' for duplex streams");
       return std::make_unique<VirtualDevice>(config, v, callback);
     }
   }
