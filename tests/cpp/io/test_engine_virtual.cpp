@@ -194,12 +194,21 @@ TEST(VirtualDevice, PlaybackFifoPrerollsAndCountsUnderruns) {
   AudioBuffer<float> tone(1, 4800);
   for (std::size_t i = 0; i < 4800; ++i) tone.channel(0)[i] = 0.25f;
   e.playback().write(tone.view(), 2.0);
-  // The played tone comes back on the loopback input.
-  AudioBuffer<float> in(1, 9600);
-  e.capture().read(in.view(), 3.0);
+  // The played tone comes back on the loopback input, every sample of it, contiguous.
+  AudioBuffer<float> in(1, 4800);
   std::size_t count = 0;
-  for (std::size_t i = 0; i < 9600; ++i) count += in.channel(0)[i] == 0.25f;
+  std::int64_t first = -1, last = -1;
+  for (int k = 0; k < 100 && count < 4800; ++k) {
+    const auto r = e.capture().read(in.view(), 3.0);
+    for (std::size_t i = 0; i < 4800; ++i) {
+      if (in.channel(0)[i] != 0.25f) continue;
+      ++count;
+      last = r.first_frame + static_cast<std::int64_t>(i);
+      if (first < 0) first = last;
+    }
+  }
   EXPECT_EQ(count, 4800u);
+  EXPECT_EQ(last - first + 1, 4800);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const auto s = e.stats();
   EXPECT_GT(s.underrun_frames, 0);  // nothing queued after the tone
