@@ -99,6 +99,7 @@ Engine::~Engine() {
 void Engine::start() {
   if (running_.load()) return;
   if (failed_.load()) throw StreamError("engine: the device failed earlier: " + error_);
+  if (ring_) ring_->reopen();
   device_->start();
   running_.store(true);
   watch_.store(true);
@@ -110,6 +111,13 @@ void Engine::stop() noexcept {
   device_->stop();
   watch_.store(false);
   if (watchdog_.joinable()) watchdog_.join();
+  // A reader waiting for more frames than are left gets them and then a StreamError, not a hang.
+  if (ring_ && !failed_.load()) {
+    try {
+      ring_->close("the stream was stopped");
+    } catch (...) {
+    }
+  }
 }
 
 void Engine::watchdog() {

@@ -101,7 +101,9 @@ class Engine final : public DeviceCallback {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  /// Starts the device (again, after stop()).
   void start();
+  /// Stops the device; the capture ring is closed, so a reader gets what is left and then a StreamError.
   void stop() noexcept;
   [[nodiscard]] bool running() const noexcept { return running_.load(); }
   [[nodiscard]] const Negotiated& negotiated() const noexcept { return device_->negotiated(); }

@@ -215,6 +215,24 @@ TEST(VirtualDevice, PlaybackFifoPrerollsAndCountsUnderruns) {
   EXPECT_EQ(s.underrun_events, 1);
 }
 
+TEST(VirtualDevice, StoppedStreamEndsReadsAndCanRestart) {
+  Engine e(virtual_options("virtual:counter", 1, 0, 64));
+  e.start();
+  AudioBuffer<float> block(1, 480);
+  e.capture().read(block.view(), 2.0);
+  e.stop();
+  const std::int64_t left = e.capture().write_position() - e.capture().read_position();
+  AudioBuffer<float> big(1, static_cast<std::size_t>(left) + 480);
+  EXPECT_THROW(e.capture().read(big.view(), 5.0), StreamError);  // no hang on a stopped stream
+  e.start();
+  const auto r = e.capture().read(big.view(), 5.0);  // started again: the counter goes on, gapless
+  EXPECT_EQ(r.first_frame, 480);
+  EXPECT_EQ(r.lost_frames, 0);
+  for (std::size_t i = 0; i < big.num_frames(); ++i)
+    ASSERT_EQ(big.channel(0)[i], device_counter(480 + static_cast<std::int64_t>(i), 0));
+  e.stop();
+}
+
 TEST(LoadHistogram, PercentilesAreUpperBoundsCappedByTheMaximum) {
   LoadHistogram h;
   for (int i = 0; i < 1000; ++i) h.record(100, 1000);  // 10 %
