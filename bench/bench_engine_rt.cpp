@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -51,22 +52,31 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw InvalidArgument("missing value after " + k);
       return argv[++i];
     };
-    if (k == "--seconds") a.seconds = std::stod(val());
-    else if (k == "--period") a.period = std::stoul(val());
-    else if (k == "--rate") a.rate = std::stod(val());
-    else if (k == "--chain") a.chain = val();
-    else if (k == "--stress") a.stress = std::stoi(val());
-    else if (k == "--device") a.device = val();
-    else if (k == "--json") a.json = val();
-    else throw InvalidArgument("unknown option " + k);
+    if (k == "--seconds")
+      a.seconds = std::stod(val());
+    else if (k == "--period")
+      a.period = std::stoul(val());
+    else if (k == "--rate")
+      a.rate = std::stod(val());
+    else if (k == "--chain")
+      a.chain = val();
+    else if (k == "--stress")
+      a.stress = std::stoi(val());
+    else if (k == "--device")
+      a.device = val();
+    else if (k == "--json")
+      a.json = val();
+    else
+      throw InvalidArgument("unknown option " + k);
   }
   return a;
 }
 
 pid_t start_stress(int cpus, double seconds) {
   if (cpus <= 0) return -1;
-  std::vector<std::string> args = {"stress-ng", "--cpu", std::to_string(cpus), "--timeout",
-                                   std::to_string(static_cast<long>(seconds) + 30) + "s", "--quiet"};
+  std::vector<std::string> args = {
+      "stress-ng", "--cpu", std::to_string(cpus), "--timeout", std::to_string(static_cast<long>(seconds) + 30) + "s",
+      "--quiet"};
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -101,14 +111,17 @@ int main(int argc, char** argv) {
     o.ring_frames = static_cast<std::size_t>(a.rate);
     Chain chain = parse_chain(a.chain);
     chain.push_back(std::make_shared<CounterSource>());
+    if (server) std::printf("JACK server log: %s\n", server->log_path().c_str());
     const pid_t stress = start_stress(a.stress, a.seconds);
     Engine engine(o, chain);
     engine.start();
     const auto& n = engine.negotiated();
-    std::printf("bench_engine_rt: %s (%s), %.0f Hz, period %zu (%.3f ms budget), real-time %s, chain '%s' + counter, "
-                "stress-ng --cpu %d, %.0f s\n",
-                n.device.c_str(), n.host_api.c_str(), n.sample_rate, n.period, static_cast<double>(n.period) * 1e3 / n.sample_rate,
-                n.realtime ? "yes" : "no", a.chain.c_str(), a.stress, a.seconds);
+    std::printf(
+        "bench_engine_rt: %s (%s), %.0f Hz, period %zu (%.3f ms budget), real-time %s, chain '%s' + counter, "
+        "stress-ng --cpu %d, %.0f s\n",
+        n.device.c_str(), n.host_api.c_str(), n.sample_rate, n.period,
+        static_cast<double>(n.period) * 1e3 / n.sample_rate, n.realtime ? "yes" : "no", a.chain.c_str(), a.stress,
+        a.seconds);
     std::fflush(stdout);
     // Read the loop back and check the counter: every sample once, in order.
     AudioBuffer<float> block(1, 2400);
@@ -137,9 +150,12 @@ int main(int argc, char** argv) {
       }
       if (Clock::now_ns() >= next_report) {
         const auto s = engine.stats();
-        std::printf("  %5.0f s  load mean %.2f%%  p99.9 %.2f%%  max %.2f%%  deadline misses %lld  server xruns %lld  lost %lld\n",
-                    static_cast<double>(Clock::now_ns() - t0) * 1e-9, 100 * s.load.mean, 100 * s.load.p999, 100 * s.load.max,
-                    static_cast<long long>(s.load.deadline_misses), static_cast<long long>(s.xruns), static_cast<long long>(lost));
+        std::printf(
+            "  %5.0f s  load mean %.2f%%  p99.9 %.2f%%  max %.2f%%  deadline misses %lld  server xruns %lld  lost "
+            "%lld\n",
+            static_cast<double>(Clock::now_ns() - t0) * 1e-9, 100 * s.load.mean, 100 * s.load.p999, 100 * s.load.max,
+            static_cast<long long>(s.load.deadline_misses), static_cast<long long>(s.xruns),
+            static_cast<long long>(lost));
         std::fflush(stdout);
         next_report += 10'000'000'000;
       }
@@ -160,8 +176,31 @@ int main(int argc, char** argv) {
     std::printf("| load p99.9 | %.2f %% (target < 25 %%: %s; ratio to target %.3f) |\n", 100 * s.load.p999,
                 s.load.p999 < 0.25 ? "met" : "NOT met", s.load.p999 / 0.25);
     std::printf("| load max | %.2f %% |\n", 100 * s.load.max);
-    std::printf("| deadline misses (xruns caused by percept) | %lld |\n", static_cast<long long>(s.load.deadline_misses));
+    std::printf("| deadline misses (xruns caused by percept) | %lld |\n",
+                static_cast<long long>(s.load.deadline_misses));
+    std::printf("| callback start after cycle start p99 / p99.9 / max | %.2f %% / %.2f %% / %.2f %% |\n",
+                100 * s.wakeup.p99, 100 * s.wakeup.p999, 100 * s.wakeup.max);
+    std::printf("| callbacks started more than one period late (scheduling) | %lld |\n",
+                static_cast<long long>(s.wakeup.deadline_misses));
     std::printf("| xruns reported by the JACK server | %lld |\n", static_cast<long long>(s.xruns));
+    if (server) {
+      // What the server said about them (its log): a driver that woke late, or our client not finished.
+      std::FILE* log = std::fopen(server->log_path().c_str(), "r");
+      long driver_late = 0, triggered = 0, running = 0, worst_us = 0;
+      char line[512];
+      while (log && std::fgets(line, sizeof line, log)) {
+        if (const char* p = std::strstr(line, "JackTimedDriver::Process XRun = ")) {
+          ++driver_late;
+          worst_us = std::max(worst_us, std::strtol(p + 32, nullptr, 10));
+        }
+        if (std::strstr(line, "was not finished, state = Triggered")) ++triggered;
+        if (std::strstr(line, "was not finished, state = Running")) ++running;
+      }
+      if (log) std::fclose(log);
+      std::printf("| server log: dummy driver woke late (max late by) | %ld (%ld us) |\n", driver_late, worst_us);
+      std::printf("| server log: client not finished, not yet started (Triggered) | %ld |\n", triggered);
+      std::printf("| server log: client not finished, running (Running) | %ld |\n", running);
+    }
     std::printf("| counter samples checked | %lld |\n| counter errors | %lld |\n| frames lost | %lld |\n",
                 static_cast<long long>(checked), static_cast<long long>(bad), static_cast<long long>(lost));
     if (!a.json.empty()) {
@@ -171,11 +210,12 @@ int main(int argc, char** argv) {
                      "{\"seconds\": %.1f, \"period\": %zu, \"rate\": %.0f, \"chain\": \"%s\", \"stress_cpus\": %d, "
                      "\"callbacks\": %lld, \"load\": {\"mean\": %.6f, \"p50\": %.6f, \"p99\": %.6f, \"p999\": %.6f, "
                      "\"max\": %.6f}, \"deadline_misses\": %lld, \"server_xruns\": %lld, \"checked\": %lld, "
-                     "\"counter_errors\": %lld, \"frames_lost\": %lld}\n",
+                     "\"counter_errors\": %lld, \"frames_lost\": %lld, \"wakeup_p999\": %.6f, \"wakeup_max\": %.6f}\n",
                      a.seconds, n.period, n.sample_rate, a.chain.c_str(), a.stress, static_cast<long long>(s.callbacks),
                      s.load.mean, s.load.p50, s.load.p99, s.load.p999, s.load.max,
                      static_cast<long long>(s.load.deadline_misses), static_cast<long long>(s.xruns),
-                     static_cast<long long>(checked), static_cast<long long>(bad), static_cast<long long>(lost));
+                     static_cast<long long>(checked), static_cast<long long>(bad), static_cast<long long>(lost),
+                     s.wakeup.p999, s.wakeup.max);
         std::fclose(f);
       }
     }

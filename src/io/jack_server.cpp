@@ -111,17 +111,23 @@ JackDummyServer::JackDummyServer(Options options) : options_(std::move(options))
         break;
       }
       if (Clock::now_ns() > deadline) {
+        const std::string log = tail_of(log_);
         stop();
+        std::error_code ec;
+        std::filesystem::remove(log_, ec);
         throw DeviceError("jackd (server '" + name_ + "') did not accept clients within " +
-                          std::to_string(options_.start_timeout_s) + " s: " + tail_of(log_));
+                          std::to_string(options_.start_timeout_s) + " s: " + log);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (!exited) return;
     // JACK allows 8 servers per machine; when they are all taken (parallel tests), wait for a free slot.
     const std::string log = tail_of(log_);
-    if (log.find("Too many servers") == std::string::npos || Clock::now_ns() > deadline)
+    if (log.find("Too many servers") == std::string::npos || Clock::now_ns() > deadline) {
+      std::error_code ec;
+      std::filesystem::remove(log_, ec);
       throw DeviceError("jackd (dummy driver, server '" + name_ + "') exited at start: " + log);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
