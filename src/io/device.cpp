@@ -35,7 +35,8 @@ std::string fmt_rate(double r) {
 
 std::string resolve_jack_server(const std::string& s) {
   if (!s.empty()) return s;
-  if (const char* env = std::getenv("JACK_DEFAULT_SERVER"); env && *env) return env;
+  // percept never modifies the environment, so reading it is safe from any thread.
+  if (const char* env = std::getenv("JACK_DEFAULT_SERVER"); env && *env) return env;  // NOLINT(concurrency-mt-unsafe)
   return "default";
 }
 
@@ -229,7 +230,7 @@ class VirtualDevice final : public Device {
       info.frame = frame;
       info.time_ns = now;
       info.input_time_ns = deadline - static_cast<std::int64_t>(period_ns);
-      info.cycle_start_ns = deadline;
+      info.start_delay_ns = now - deadline;
       {
         rt::AudioThreadScope scope;
         cb_.process(AudioView<const float>(in_.view()).channels(0, nin), out_.view().channels(0, nout), info);
@@ -339,8 +340,6 @@ class JackDevice final : public Device {
     in_ptrs_.assign(in_ports_.size() + 1, nullptr);
     out_ptrs_.assign(out_ports_.size() + 1, nullptr);
     std::memset(reason_, 0, sizeof reason_);
-    // JACK's clock (jack_get_time, microseconds) against percept::Clock, to place JACK's cycle start.
-    jack_clock_offset_ns_ = Clock::now_ns() - static_cast<std::int64_t>(jack_get_time()) * 1000;
     jack_set_process_callback(client_, &JackDevice::process_cb, this);
     jack_set_xrun_callback(client_, &JackDevice::xrun_cb, this);
     jack_on_info_shutdown(client_, &JackDevice::shutdown_cb, this);
@@ -412,8 +411,9 @@ class JackDevice final : public Device {
     jack_nframes_t cycle_frames = 0;
     jack_time_t cycle_usecs = 0, next_usecs = 0;
     float period_usecs = 0;
+    // Both on JACK's clock: when this cycle began at the driver, and now.
     if (jack_get_cycle_times(self->client_, &cycle_frames, &cycle_usecs, &next_usecs, &period_usecs) == 0)
-      info.cycle_start_ns = static_cast<std::int64_t>(cycle_usecs) * 1000 + self->jack_clock_offset_ns_;
+      info.start_delay_ns = static_cast<std::int64_t>(jack_get_time() - cycle_usecs) * 1000;
     self->cb_.process(in, out, info);
     self->frames_ += nframes;
     return 0;
@@ -438,7 +438,6 @@ class JackDevice final : public Device {
   std::vector<float*> out_ptrs_;
   Negotiated n_;
   std::int64_t frames_ = 0;
-  std::int64_t jack_clock_offset_ns_ = 0;
   bool active_ = false;
   std::atomic<bool> failed_{false};
   std::atomic<std::int64_t> xruns_{0};

@@ -220,7 +220,7 @@ void Engine::process(AudioView<const float> in, AudioView<float> out, const Call
   frames_.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
   callbacks_.fetch_add(1, std::memory_order_relaxed);
   load_.record(Clock::now_ns() - t0, budget_ns_);
-  if (info.cycle_start_ns > 0) wakeup_.record(std::max<std::int64_t>(0, t0 - info.cycle_start_ns), budget_ns_);
+  if (info.start_delay_ns >= 0) wakeup_.record(info.start_delay_ns + (t0 - info.time_ns), budget_ns_);
 }
 
 void Engine::run_latency(AudioView<const float> in, AudioView<float> work, std::int64_t frame) noexcept {

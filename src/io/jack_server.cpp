@@ -51,7 +51,7 @@ std::string tail_of(const std::string& path) {
 }
 
 std::string find_jackd() {
-  const char* path = std::getenv("PATH");
+  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): percept never modifies the environment
   std::stringstream ss(path ? path : "/usr/bin:/bin");
   std::string dir;
   while (std::getline(ss, dir, ':')) {
@@ -81,7 +81,10 @@ JackDummyServer::JackDummyServer(Options options) : options_(std::move(options))
                                    "-p",  std::to_string(options_.period),
                                    "-C",  std::to_string(options_.capture_channels),
                                    "-P",  std::to_string(options_.playback_channels)};
+  if (options_.realtime && options_.realtime_priority > 0)
+    args.insert(args.begin() + 4, {"-P", std::to_string(options_.realtime_priority)});
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::int64_t deadline = Clock::now_ns() + Clock::from_seconds(options_.start_timeout_s);
