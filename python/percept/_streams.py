@@ -8,6 +8,7 @@ silent skip. Arrays are ``(frames,)`` for one channel, ``(channels, frames)`` ot
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -71,6 +72,8 @@ class _Stream:
             int(blocksize), int(periods), "float32", bool(allow_mismatch), jack_server or "", bool(jack_loopback),
             capture, playback, ring, ring, int(preroll), chain)
         self.last_read: Optional[Dict[str, Any]] = None
+        # The capture ring has one consumer: reads from several Python threads are serialised here.
+        self._read_lock = threading.Lock()
 
     # -- lifecycle --
     def start(self):
@@ -127,14 +130,16 @@ class _Stream:
         released. Gapless unless frames were lost: then ``last_read`` says how many and from where."""
         if frames <= 0:
             raise _percept.ParameterError(f"frames must be positive, got {frames}")
-        x, info = self._engine.read(int(frames), timeout)
-        self.last_read = info
+        with self._read_lock:
+            x, info = self._engine.read(int(frames), timeout)
+            self.last_read = info
         return self._shape(x)
 
     def read_available(self, max_frames: int) -> np.ndarray:
         """Up to ``max_frames`` frames available now (never waits)."""
-        x, info = self._engine.read_available(int(max_frames))
-        self.last_read = info
+        with self._read_lock:
+            x, info = self._engine.read_available(int(max_frames))
+            self.last_read = info
         return self._shape(x)
 
     def latest(self, frames: int) -> np.ndarray:

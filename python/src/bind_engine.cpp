@@ -81,8 +81,14 @@ py::dict stats_dict(const EngineStats& s) {
   load["p999"] = s.load.p999;
   load["max"] = s.load.max;
   load["deadline_misses"] = s.load.deadline_misses;
+  py::dict wakeup;
+  wakeup["p50"] = s.wakeup.p50;
+  wakeup["p99"] = s.wakeup.p99;
+  wakeup["p999"] = s.wakeup.p999;
+  wakeup["max"] = s.wakeup.max;
   py::dict o;
   o["device"] = negotiated_dict(s.device);
+  o["wakeup"] = wakeup;
   o["frames"] = s.frames;
   o["callbacks"] = s.callbacks;
   o["load"] = load;
@@ -152,6 +158,8 @@ std::unique_ptr<Engine> make_engine(const std::string& device, std::size_t input
 // Reads n frames into a new (channels, n) float32 array; waits with the GIL released.
 py::tuple engine_read(Engine& e, std::size_t n, std::optional<double> timeout, bool wait) {
   AudioRing& ring = e.capture();
+  if (wait && !e.running() && !ring.closed() && ring.available() < n)
+    throw StreamError("read: the stream is not running (call start(), or use it as a context manager)");
   py::array_t<float> out({static_cast<py::ssize_t>(ring.channels()), static_cast<py::ssize_t>(n)});
   auto rows = percept::python::planar_rows<float>(out, "read");
   RingRead r;

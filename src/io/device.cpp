@@ -35,7 +35,8 @@ std::string fmt_rate(double r) {
 
 std::string resolve_jack_server(const std::string& s) {
   if (!s.empty()) return s;
-  if (const char* env = std::getenv("JACK_DEFAULT_SERVER"); env && *env) return env;
+  // percept never modifies the environment, so reading it is safe from any thread.
+  if (const char* env = std::getenv("JACK_DEFAULT_SERVER"); env && *env) return env;  // NOLINT(concurrency-mt-unsafe)
   return "default";
 }
 
@@ -152,6 +153,7 @@ class VirtualDevice final : public Device {
 
   void start() override {
     if (thread_.joinable()) return;
+    started_.store(false);
     run_.store(true);
     thread_ = std::thread([this] { loop(); });
     // Wait until the thread has settled its scheduling policy, so negotiated().realtime is right.
@@ -177,8 +179,7 @@ class VirtualDevice final : public Device {
     const double period_ns = static_cast<double>(cfg_.period) * 1e9 / cfg_.sample_rate;
     const std::int64_t t0 = Clock::now_ns() + static_cast<std::int64_t>(period_ns);
     const std::size_t nin = cfg_.input_channels, nout = cfg_.output_channels, P = cfg_.period;
-    std::size_t delay_pos = 0;
-    double phase = 0.0;
+    const std::int64_t base = frames_done_;  // a restarted device continues its frame count
     for (std::int64_t k = 0; run_.load(std::memory_order_relaxed); ++k) {
       const std::int64_t deadline = t0 + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period_ns));
       timespec ts{};
@@ -188,14 +189,14 @@ class VirtualDevice final : public Device {
       }
       const std::int64_t now = Clock::now_ns();
       if (static_cast<double>(now - deadline) > period_ns) xruns_.fetch_add(1, std::memory_order_relaxed);
-      const std::int64_t frame = k * static_cast<std::int64_t>(P);
+      const std::int64_t frame = base + k * static_cast<std::int64_t>(P);
       // The input block: what the "hardware" captured during the last period.
       for (std::size_t c = 0; c < nin; ++c) {
         float* x = in_.channel(c);
         switch (source_) {
           case VirtualSource::Loopback:
             if (c < nout)
-              std::memcpy(x, delay_.channel(c) + delay_pos, P * sizeof(float));
+              std::memcpy(x, delay_.channel(c) + delay_pos_, P * sizeof(float));
             else
               std::memset(x, 0, P * sizeof(float));
             break;
@@ -204,8 +205,8 @@ class VirtualDevice final : public Device {
             for (std::size_t i = 0; i < P; ++i) {
               const double t = static_cast<double>(frame + static_cast<std::int64_t>(i)) / rate;
               const double level = 0.05 + 0.45 * (0.5 + 0.5 * std::sin(2 * std::numbers::pi * 0.25 * t));
-              x[i] = static_cast<float>(level *
-                                        std::sin(phase + 2 * std::numbers::pi * 440.0 * static_cast<double>(i) / rate));
+              x[i] = static_cast<float>(
+                  level * std::sin(phase_ + 2 * std::numbers::pi * 440.0 * static_cast<double>(i) / rate));
             }
             break;
           }
@@ -221,23 +222,25 @@ class VirtualDevice final : public Device {
         }
       }
       if (source_ == VirtualSource::Tone) {
-        phase = std::fmod(phase + 2 * std::numbers::pi * 440.0 * static_cast<double>(P) / cfg_.sample_rate,
-                          2 * std::numbers::pi);
+        phase_ = std::fmod(phase_ + 2 * std::numbers::pi * 440.0 * static_cast<double>(P) / cfg_.sample_rate,
+                           2 * std::numbers::pi);
       }
       out_.view().clear();
       CallbackInfo info;
       info.frame = frame;
       info.time_ns = now;
       info.input_time_ns = deadline - static_cast<std::int64_t>(period_ns);
+      info.start_delay_ns = now - deadline;
       {
         rt::AudioThreadScope scope;
         cb_.process(AudioView<const float>(in_.view()).channels(0, nin), out_.view().channels(0, nout), info);
       }
       // What was played comes back on the input after buffer_frames.
       for (std::size_t c = 0; c < nout; ++c)
-        std::memcpy(delay_.channel(c) + delay_pos, out_.channel(c), P * sizeof(float));
-      delay_pos += P;
-      if (delay_pos == n_.buffer_frames) delay_pos = 0;
+        std::memcpy(delay_.channel(c) + delay_pos_, out_.channel(c), P * sizeof(float));
+      delay_pos_ += P;
+      if (delay_pos_ == n_.buffer_frames) delay_pos_ = 0;
+      frames_done_ = frame + static_cast<std::int64_t>(P);
     }
   }
 
@@ -250,6 +253,10 @@ class VirtualDevice final : public Device {
   std::atomic<bool> run_{false};
   std::atomic<bool> started_{false};
   std::atomic<std::int64_t> xruns_{0};
+  // Audio-thread state that survives a stop()/start().
+  std::int64_t frames_done_ = 0;
+  std::size_t delay_pos_ = 0;
+  double phase_ = 0.0;
 };
 
 // ====================================================================================================
@@ -401,6 +408,12 @@ class JackDevice final : public Device {
     info.time_ns = now;
     info.input_time_ns = now - static_cast<std::int64_t>(static_cast<double>(self->n_.input_latency_frames) * 1e9 /
                                                          self->n_.sample_rate);
+    jack_nframes_t cycle_frames = 0;
+    jack_time_t cycle_usecs = 0, next_usecs = 0;
+    float period_usecs = 0;
+    // Both on JACK's clock: when this cycle began at the driver, and now.
+    if (jack_get_cycle_times(self->client_, &cycle_frames, &cycle_usecs, &next_usecs, &period_usecs) == 0)
+      info.start_delay_ns = static_cast<std::int64_t>(jack_get_time() - cycle_usecs) * 1000;
     self->cb_.process(in, out, info);
     self->frames_ += nframes;
     return 0;
@@ -692,7 +705,7 @@ std::vector<DeviceInfo> list_devices(const std::string& jack_server) {
     d.name = v.name;
     d.host_api = "virtual";
     d.max_input_channels = 64;
-    d.max_output_channels = v.source == VirtualSource::Loopback ? 64 : 0;
+    d.max_output_channels = 64;  // loopback: played back on the input; the others: a discarding "speaker"
     d.default_sample_rate = 48000;
     d.sample_rates = {8000, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000};
     d.formats = {"float32"};
@@ -742,8 +755,6 @@ std::unique_ptr<Device> open_device(const StreamConfig& config, DeviceCallback& 
   }
   for (const auto& v : kVirtual) {
     if (name == v.name) {
-      if (v.source != VirtualSource::Loopback && config.output_channels > 0)
-        throw DeviceError(std::string("device '") + v.name + "' has no outputs; use 'virtual' for duplex streams");
       return std::make_unique<VirtualDevice>(config, v, callback);
     }
   }

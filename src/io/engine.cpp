@@ -88,6 +88,7 @@ Engine::Engine(EngineOptions options, std::vector<std::shared_ptr<dsp::Processor
     preroll_ = std::min(options_.preroll_frames ? options_.preroll_frames : 2 * n.period, cap);
   }
   for (auto& p : peaks_) p.store(0.0f);
+  for (auto& p : in_peaks_) p.store(0.0f);
 }
 
 Engine::~Engine() {
@@ -98,6 +99,17 @@ Engine::~Engine() {
 void Engine::start() {
   if (running_.load()) return;
   if (failed_.load()) throw StreamError("engine: the device failed earlier: " + error_);
+  if (ring_) ring_->reopen();
+  // Warm-up: run the chain once on silence from this (non-real-time) thread, so that the first real
+  // callbacks do not pay for lazy symbol binding and first-touch page faults of the processors' code and
+  // state; then reset it to the freshly prepared state.
+  if (!chain_.empty()) {
+    AudioView<float> w = work_.view();
+    w.clear();
+    for (const auto& p : chain_) p->process(AudioView<const float>(w), w);
+    for (const auto& p : chain_) p->reset();
+    w.clear();
+  }
   device_->start();
   running_.store(true);
   watch_.store(true);
@@ -109,6 +121,13 @@ void Engine::stop() noexcept {
   device_->stop();
   watch_.store(false);
   if (watchdog_.joinable()) watchdog_.join();
+  // A reader waiting for more frames than are left gets them and then a StreamError, not a hang.
+  if (ring_ && !failed_.load()) {
+    try {
+      ring_->close("the stream was stopped");
+    } catch (...) {
+    }
+  }
 }
 
 void Engine::watchdog() {
@@ -188,15 +207,20 @@ void Engine::process(AudioView<const float> in, AudioView<float> out, const Call
     for (std::size_t i = 0; i < n; ++i) d[i] = s[i];
   }
   for (std::size_t c = oc; c < out.num_channels(); ++c) out.channels(c, 1).clear();
-  for (std::size_t c = 0; c < std::min(work.num_channels(), kMeterChannels); ++c) {
-    float peak = 0.0f;
-    const float* s = work.channel(c);
-    for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(s[i]));
-    if (peak > peaks_[c].load(std::memory_order_relaxed)) peaks_[c].store(peak, std::memory_order_relaxed);
-  }
+  auto meter = [n](AudioView<const float> v, std::array<std::atomic<float>, kMeterChannels>& peaks) {
+    for (std::size_t c = 0; c < std::min(v.num_channels(), kMeterChannels); ++c) {
+      float peak = 0.0f;
+      const float* s = v.channel(c);
+      for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(s[i]));
+      if (peak > peaks[c].load(std::memory_order_relaxed)) peaks[c].store(peak, std::memory_order_relaxed);
+    }
+  };
+  meter(AudioView<const float>(work), peaks_);
+  meter(in, in_peaks_);
   frames_.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
   callbacks_.fetch_add(1, std::memory_order_relaxed);
   load_.record(Clock::now_ns() - t0, budget_ns_);
+  if (info.start_delay_ns >= 0) wakeup_.record(info.start_delay_ns + (t0 - info.time_ns), budget_ns_);
 }
 
 void Engine::run_latency(AudioView<const float> in, AudioView<float> work, std::int64_t frame) noexcept {
@@ -274,12 +298,19 @@ std::vector<float> Engine::take_peaks() noexcept {
   return out;
 }
 
+std::vector<float> Engine::take_input_peaks() noexcept {
+  std::vector<float> out(std::min(device_->negotiated().input_channels, kMeterChannels));
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = in_peaks_[c].exchange(0.0f, std::memory_order_relaxed);
+  return out;
+}
+
 EngineStats Engine::stats() const {
   EngineStats s;
   s.device = device_->negotiated();
   s.frames = frames_.load(std::memory_order_relaxed);
   s.callbacks = callbacks_.load(std::memory_order_relaxed);
   s.load = load_.stats();
+  s.wakeup = wakeup_.stats();
   s.xruns = device_->xruns();
   if (ring_) {
     const RingLoss l = ring_->loss();

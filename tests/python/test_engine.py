@@ -101,6 +101,13 @@ def test_errors_are_percept_errors():
     with percept.InputStream("virtual:silence", samplerate=48000, blocksize=64) as s:
         with pytest.raises(percept.TimeoutError):
             s.read(48000, timeout=0.05)
+    s = percept.InputStream("virtual:silence", samplerate=48000, blocksize=64)
+    with pytest.raises(percept.StreamError, match="not running"):
+        s.read(480)  # never started: an error, not a hang
+    with s:
+        s.read(480, timeout=2.0)
+    with pytest.raises(percept.StreamError):
+        s.read(48000)  # stopped: what is left, then an error
 
 
 def test_output_stream_plays_and_counts_underruns():

@@ -71,6 +71,10 @@ struct EngineStats {
   std::int64_t frames = 0;  ///< frames through the callback
   std::int64_t callbacks = 0;
   LoadStats load;
+  /// How late the callback started after its period began (fraction of the period; callbacks = 0 when
+  /// the device does not report cycle starts). High values here with a low `load` mean the platform did
+  /// not schedule the audio thread in time: not time spent in percept.
+  LoadStats wakeup;
   std::int64_t xruns = 0;        ///< over/underruns the device or server reported
   std::int64_t frames_lost = 0;  ///< captured frames the reader never got (including ones not yet noticed)
   std::int64_t overrun_events = 0;
@@ -101,7 +105,9 @@ class Engine final : public DeviceCallback {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  /// Starts the device (again, after stop()).
   void start();
+  /// Stops the device; the capture ring is closed, so a reader gets what is left and then a StreamError.
   void stop() noexcept;
   [[nodiscard]] bool running() const noexcept { return running_.load(); }
   [[nodiscard]] const Negotiated& negotiated() const noexcept { return device_->negotiated(); }
@@ -117,6 +123,8 @@ class Engine final : public DeviceCallback {
   [[nodiscard]] EngineStats stats() const;
   /// Peak |sample| per output (work) channel since the previous call; for level meters.
   [[nodiscard]] std::vector<float> take_peaks() noexcept;
+  /// Peak |sample| per input channel since the previous call.
+  [[nodiscard]] std::vector<float> take_input_peaks() noexcept;
   /// Sends one impulse and times its return on the input (the output must be looped back to the input).
   /// Throws StreamError when nothing comes back within `timeout_s`.
   LatencyResult measure_round_trip(double timeout_s = 3.0);
@@ -142,10 +150,12 @@ class Engine final : public DeviceCallback {
   bool prerolled_ = false;  // audio thread only
 
   LoadHistogram load_;
+  LoadHistogram wakeup_;
   std::atomic<std::int64_t> frames_{0};
   std::atomic<std::int64_t> callbacks_{0};
   static constexpr std::size_t kMeterChannels = 16;
   std::array<std::atomic<float>, kMeterChannels> peaks_{};
+  std::array<std::atomic<float>, kMeterChannels> in_peaks_{};
 
   // Round-trip measurement state machine (see measure_round_trip()).
   enum LatencyState : int { kIdle = 0, kRequested, kQuiet, kEmitted, kDone };
