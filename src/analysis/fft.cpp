@@ -1,6 +1,7 @@
 // FFTW3 behind percept::analysis::RealFft / ComplexFft: plan cache, thread-safe plan creation,
 // new-array execution (thread-safe in FFTW) choosing between SIMD-aligned and unaligned plans.
 #include "percept/analysis/fft.hpp"
+#include "percept/dsp/fftw_planner.hpp"
 
 #include <fftw3.h>
 
@@ -40,11 +41,8 @@ namespace {
 std::atomic<FftPlanning> g_planning{FftPlanning::Estimate};
 
 // FFTW's planner is not thread-safe: every plan creation (and fftw_malloc'd scratch for it) happens
-// under this mutex. Execution of existing plans needs no lock.
-std::mutex& planner_mutex() {
-  static std::mutex m;
-  return m;
-}
+// under the process-wide planner mutex shared with the DSP layer. Execution of existing plans needs no lock.
+std::mutex& planner_mutex() { return dsp::fftw_planner_mutex(); }
 
 enum class Kind : int { Real = 0, Complex = 1 };
 using Key = std::tuple<int, int, std::size_t, int>;  // precision bytes, kind, n, planning

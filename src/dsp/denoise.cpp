@@ -9,6 +9,7 @@
 #include <string>
 
 #include "percept/core/error.hpp"
+#include "percept/dsp/fftw_planner.hpp"
 
 namespace percept::dsp {
 
@@ -18,11 +19,6 @@ void check_spec(const ProcessSpec& spec, const char* who) {
     throw InvalidArgument(std::string(who) + ": sample rate must be positive");
   if (spec.num_channels == 0) throw InvalidArgument(std::string(who) + ": need at least one channel");
   if (spec.max_block_size == 0) throw InvalidArgument(std::string(who) + ": max_block_size must be positive");
-}
-// FFTW's planner is not thread-safe; plans are made in prepare() only.
-std::mutex& fftw_planner_mutex() {
-  static std::mutex m;
-  return m;
 }
 }  // namespace
 
