@@ -22,10 +22,13 @@ from ._percept import (  # noqa: F401  (re-exported)
     info,
 )
 from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
+from . import sensors  # noqa: F401
+from .sensors import AVCapture  # noqa: F401
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AVCapture", "sensors",
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
