@@ -332,13 +332,20 @@ void MediaInput::run() noexcept {
           }
           // A video frame is due at its presentation time; an audio packet when its last sample is,
           // as a live device delivers a block once it has captured it.
-          const std::int64_t dur_ns = si == audio_index_ && pkt_->duration > 0
-                                          ? av_rescale_q(pkt_->duration, tb, AVRational{1, 1'000'000'000})
-                                          : 0;
+          std::int64_t dur_ns = 0;
+          if (si == audio_index_) {
+            if (pkt_->duration > 0) {
+              dur_ns = av_rescale_q(pkt_->duration, tb, AVRational{1, 1'000'000'000});
+            } else if (const int samples = av_get_audio_frame_duration2(ic_->streams[si]->codecpar, pkt_->size);
+                       samples > 0) {
+              dur_ns = av_rescale(samples, 1'000'000'000, ic_->streams[si]->codecpar->sample_rate);
+            }
+          }
           const std::int64_t due = pace_base_clock_ + (pts_ns + dur_ns - pace_base_pts_);
           while (!stop_.load() && Clock::now_ns() < due)
             std::this_thread::sleep_for(
                 std::chrono::nanoseconds(std::min<std::int64_t>(due - Clock::now_ns(), 20'000'000)));
+          if (stop_.load()) return;  // stopped while waiting: this packet has not happened yet
           arrival = std::max(Clock::now_ns(), due);
         }
         // Paced: the mapping is known exactly. Live: the smallest delay seen so far is the best
