@@ -437,10 +437,19 @@ void MediaInput::deliver_audio(AVFrame* f, std::int64_t arrival) {
     else if (last_audio_t_ != std::numeric_limits<std::int64_t>::min())      // a frame without pts (several
       t0 = last_audio_t_ + static_cast<std::int64_t>(std::llround(period));  // frames in one PES): continue
   }
-  if (t0 <= last_audio_t_) t0 = last_audio_t_ + 1;
+  // Times never go back. When the offset estimate drops (a packet arrived earlier, relative to its pts,
+  // than any before), the new block would overlap the samples already stamped: its samples then follow
+  // the previous ones at 90 % of the sample period, so the stamps converge on the better estimate
+  // (10 ms per 100 ms of audio) without a jump and without ever running backwards.
   times_.resize(static_cast<std::size_t>(n));
-  for (int k = 0; k < n; ++k)
-    times_[static_cast<std::size_t>(k)] = t0 + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period));
+  std::int64_t prev = last_audio_t_;
+  const auto min_step = static_cast<std::int64_t>(std::llround(0.9 * period));
+  for (int k = 0; k < n; ++k) {
+    std::int64_t t = t0 + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period));
+    if (prev != std::numeric_limits<std::int64_t>::min() && t < prev + min_step) t = prev + min_step;
+    times_[static_cast<std::size_t>(k)] = t;
+    prev = t;
+  }
   last_audio_t_ = times_.back();
   std::lock_guard lock(sinks_mutex_);
   if (audio_sink_) audio_sink_->feed(audio_buf_.data(), static_cast<std::size_t>(n), times_.data());
