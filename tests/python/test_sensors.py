@@ -226,3 +226,50 @@ def test_sigkill_mid_recording_leaves_every_file_readable(tmp_path, fmt):
     assert v.shape[1:] == (120, 160, 3)
     info = sensors.session_info(out)
     assert info["complete"] is False and info["stopped"] is None
+
+
+def test_live_stream_aligned_then_dying_mid_way_is_reported(tmp_path):
+    """A live MPEG-TS stream over UDP from an ffmpeg process: flash and beep agree within a frame
+    period; when the sender dies, the media sources fail with a clear error and the system source
+    keeps running."""
+    import socket
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    graph = FLASH_BEEP[len("lavfi:"):]
+    sender = subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", graph, "-t", "30",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-c:a", "mp2",
+         "-f", "mpegts", f"udp://127.0.0.1:{port}?pkt_size=1316"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)
+        audio, video = sensors.open_media(f"udp://127.0.0.1:{port}", "mpegts", timeout=2.0, video_history=10,
+                                          audio_history=10)
+        system = sensors.SystemSource(rate=20)
+        c = sensors.Combined({"audio": audio, "video": video, "system": system}, policy="new")
+        with c:
+            time.sleep(4.2)
+            d = c.read()
+            sender.kill()
+            sender.wait()
+            assert wait_state(video, "failed", 10) == "failed"
+            assert wait_state(audio, "failed", 10) == "failed"
+            n = system.stats["items"]
+            assert system.wait(n + 5, timeout=5)
+            assert system.state == "running"
+            assert "no data for 2" in c.failures["video"], c.failures
+    finally:
+        if sender.poll() is None:
+            sender.kill()
+            sender.wait()
+    a, ta = d["audio"]
+    v, tv = d["video"]
+    lit = v.reshape(len(v), -1).mean(axis=1) > 128
+    flashes = tv[np.flatnonzero(lit & ~np.r_[False, lit[:-1]])]
+    loud = np.flatnonzero(np.abs(a[0]) > 0.1)
+    onsets = ta[loud[np.r_[True, np.diff(ta[loud]) > 0.5]]]
+    # Pair each flash with its beep; after the first second the offset estimate has settled.
+    diffs = [f - onsets[np.argmin(np.abs(onsets - f))] for f in flashes if f > tv[0] + 1.0]
+    assert len(diffs) >= 2
+    assert np.all(np.abs(diffs) < 1 / 30), diffs
