@@ -22,6 +22,15 @@ from ._percept import (  # noqa: F401  (re-exported)
     info,
 )
 from ._io import AudioFile, get_duration, load, resample, write  # noqa: F401
+from ._streams import (  # noqa: F401
+    Duplex,
+    InputStream,
+    JackDummyServer,
+    OutputStream,
+    devices,
+    engine_chain,
+    host_apis,
+)
 from . import sensors  # noqa: F401
 from .sensors import AVCapture  # noqa: F401
 
@@ -32,4 +41,5 @@ __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
+    "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis",
 ]

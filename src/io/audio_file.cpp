@@ -29,32 +29,46 @@ struct NamedCode {
 
 // soundfile's names for libsndfile's major formats and subtypes.
 constexpr std::array kFormats = {
-    NamedCode{"WAV", SF_FORMAT_WAV},     NamedCode{"AIFF", SF_FORMAT_AIFF},   NamedCode{"AU", SF_FORMAT_AU},
-    NamedCode{"RAW", SF_FORMAT_RAW},     NamedCode{"PAF", SF_FORMAT_PAF},     NamedCode{"SVX", SF_FORMAT_SVX},
-    NamedCode{"NIST", SF_FORMAT_NIST},   NamedCode{"VOC", SF_FORMAT_VOC},     NamedCode{"IRCAM", SF_FORMAT_IRCAM},
-    NamedCode{"W64", SF_FORMAT_W64},     NamedCode{"MAT4", SF_FORMAT_MAT4},   NamedCode{"MAT5", SF_FORMAT_MAT5},
-    NamedCode{"PVF", SF_FORMAT_PVF},     NamedCode{"XI", SF_FORMAT_XI},       NamedCode{"HTK", SF_FORMAT_HTK},
-    NamedCode{"SDS", SF_FORMAT_SDS},     NamedCode{"AVR", SF_FORMAT_AVR},     NamedCode{"WAVEX", SF_FORMAT_WAVEX},
-    NamedCode{"SD2", SF_FORMAT_SD2},     NamedCode{"FLAC", SF_FORMAT_FLAC},   NamedCode{"CAF", SF_FORMAT_CAF},
-    NamedCode{"WVE", SF_FORMAT_WVE},     NamedCode{"OGG", SF_FORMAT_OGG},     NamedCode{"MPC2K", SF_FORMAT_MPC2K},
-    NamedCode{"RF64", SF_FORMAT_RF64},   NamedCode{"MP3", SF_FORMAT_MPEG},
+    NamedCode{"WAV", SF_FORMAT_WAV},   NamedCode{"AIFF", SF_FORMAT_AIFF}, NamedCode{"AU", SF_FORMAT_AU},
+    NamedCode{"RAW", SF_FORMAT_RAW},   NamedCode{"PAF", SF_FORMAT_PAF},   NamedCode{"SVX", SF_FORMAT_SVX},
+    NamedCode{"NIST", SF_FORMAT_NIST}, NamedCode{"VOC", SF_FORMAT_VOC},   NamedCode{"IRCAM", SF_FORMAT_IRCAM},
+    NamedCode{"W64", SF_FORMAT_W64},   NamedCode{"MAT4", SF_FORMAT_MAT4}, NamedCode{"MAT5", SF_FORMAT_MAT5},
+    NamedCode{"PVF", SF_FORMAT_PVF},   NamedCode{"XI", SF_FORMAT_XI},     NamedCode{"HTK", SF_FORMAT_HTK},
+    NamedCode{"SDS", SF_FORMAT_SDS},   NamedCode{"AVR", SF_FORMAT_AVR},   NamedCode{"WAVEX", SF_FORMAT_WAVEX},
+    NamedCode{"SD2", SF_FORMAT_SD2},   NamedCode{"FLAC", SF_FORMAT_FLAC}, NamedCode{"CAF", SF_FORMAT_CAF},
+    NamedCode{"WVE", SF_FORMAT_WVE},   NamedCode{"OGG", SF_FORMAT_OGG},   NamedCode{"MPC2K", SF_FORMAT_MPC2K},
+    NamedCode{"RF64", SF_FORMAT_RF64}, NamedCode{"MP3", SF_FORMAT_MPEG},
 };
 
 constexpr std::array kSubtypes = {
-    NamedCode{"PCM_S8", SF_FORMAT_PCM_S8},       NamedCode{"PCM_16", SF_FORMAT_PCM_16},
-    NamedCode{"PCM_24", SF_FORMAT_PCM_24},       NamedCode{"PCM_32", SF_FORMAT_PCM_32},
-    NamedCode{"PCM_U8", SF_FORMAT_PCM_U8},       NamedCode{"FLOAT", SF_FORMAT_FLOAT},
-    NamedCode{"DOUBLE", SF_FORMAT_DOUBLE},       NamedCode{"ULAW", SF_FORMAT_ULAW},
-    NamedCode{"ALAW", SF_FORMAT_ALAW},           NamedCode{"IMA_ADPCM", SF_FORMAT_IMA_ADPCM},
-    NamedCode{"MS_ADPCM", SF_FORMAT_MS_ADPCM},   NamedCode{"GSM610", SF_FORMAT_GSM610},
-    NamedCode{"VOX_ADPCM", SF_FORMAT_VOX_ADPCM}, NamedCode{"G721_32", SF_FORMAT_G721_32},
-    NamedCode{"G723_24", SF_FORMAT_G723_24},     NamedCode{"G723_40", SF_FORMAT_G723_40},
-    NamedCode{"DWVW_12", SF_FORMAT_DWVW_12},     NamedCode{"DWVW_16", SF_FORMAT_DWVW_16},
-    NamedCode{"DWVW_24", SF_FORMAT_DWVW_24},     NamedCode{"DWVW_N", SF_FORMAT_DWVW_N},
-    NamedCode{"DPCM_8", SF_FORMAT_DPCM_8},       NamedCode{"DPCM_16", SF_FORMAT_DPCM_16},
-    NamedCode{"VORBIS", SF_FORMAT_VORBIS},       NamedCode{"OPUS", SF_FORMAT_OPUS},
-    NamedCode{"ALAC_16", SF_FORMAT_ALAC_16},     NamedCode{"ALAC_20", SF_FORMAT_ALAC_20},
-    NamedCode{"ALAC_24", SF_FORMAT_ALAC_24},     NamedCode{"ALAC_32", SF_FORMAT_ALAC_32},
+    NamedCode{"PCM_S8", SF_FORMAT_PCM_S8},
+    NamedCode{"PCM_16", SF_FORMAT_PCM_16},
+    NamedCode{"PCM_24", SF_FORMAT_PCM_24},
+    NamedCode{"PCM_32", SF_FORMAT_PCM_32},
+    NamedCode{"PCM_U8", SF_FORMAT_PCM_U8},
+    NamedCode{"FLOAT", SF_FORMAT_FLOAT},
+    NamedCode{"DOUBLE", SF_FORMAT_DOUBLE},
+    NamedCode{"ULAW", SF_FORMAT_ULAW},
+    NamedCode{"ALAW", SF_FORMAT_ALAW},
+    NamedCode{"IMA_ADPCM", SF_FORMAT_IMA_ADPCM},
+    NamedCode{"MS_ADPCM", SF_FORMAT_MS_ADPCM},
+    NamedCode{"GSM610", SF_FORMAT_GSM610},
+    NamedCode{"VOX_ADPCM", SF_FORMAT_VOX_ADPCM},
+    NamedCode{"G721_32", SF_FORMAT_G721_32},
+    NamedCode{"G723_24", SF_FORMAT_G723_24},
+    NamedCode{"G723_40", SF_FORMAT_G723_40},
+    NamedCode{"DWVW_12", SF_FORMAT_DWVW_12},
+    NamedCode{"DWVW_16", SF_FORMAT_DWVW_16},
+    NamedCode{"DWVW_24", SF_FORMAT_DWVW_24},
+    NamedCode{"DWVW_N", SF_FORMAT_DWVW_N},
+    NamedCode{"DPCM_8", SF_FORMAT_DPCM_8},
+    NamedCode{"DPCM_16", SF_FORMAT_DPCM_16},
+    NamedCode{"VORBIS", SF_FORMAT_VORBIS},
+    NamedCode{"OPUS", SF_FORMAT_OPUS},
+    NamedCode{"ALAC_16", SF_FORMAT_ALAC_16},
+    NamedCode{"ALAC_20", SF_FORMAT_ALAC_20},
+    NamedCode{"ALAC_24", SF_FORMAT_ALAC_24},
+    NamedCode{"ALAC_32", SF_FORMAT_ALAC_32},
     NamedCode{"MPEG_LAYER_I", SF_FORMAT_MPEG_LAYER_I},
     NamedCode{"MPEG_LAYER_II", SF_FORMAT_MPEG_LAYER_II},
     NamedCode{"MPEG_LAYER_III", SF_FORMAT_MPEG_LAYER_III},
@@ -75,7 +89,9 @@ std::optional<int> code_of(const std::array<NamedCode, N>& table, std::string na
   return std::nullopt;
 }
 
-std::string in_quotes(const std::string& path) { return "'" + path + "'"; }
+std::string in_quotes(const std::string& path) {
+  return "'" + path + "'";
+}
 
 std::string describe_major(int format) {
   SF_FORMAT_INFO fi{};
@@ -118,7 +134,8 @@ void check_readable(const std::string& path) {
     throw FileError(in_quotes(path) + ": cannot open: " + std::strerror(err));
   }
   if (S_ISDIR(st.st_mode)) throw FileError(in_quotes(path) + ": is a directory, not an audio file");
-  if (S_ISREG(st.st_mode) && st.st_size == 0) throw FormatError(in_quotes(path) + ": empty file (0 bytes), no audio header");
+  if (S_ISREG(st.st_mode) && st.st_size == 0)
+    throw FormatError(in_quotes(path) + ": empty file (0 bytes), no audio header");
 }
 
 // libsndfile notes a data chunk that claims more bytes than the file holds as "data : N (should be M)".
@@ -214,8 +231,10 @@ struct AudioFileReader::Impl {
       throw InvalidArgument(in_quotes(info.path) + ": has " + std::to_string(info.channels) +
                             " channels, the destination " + std::to_string(out.num_channels()));
     std::vector<T>& scratch = [this]() -> std::vector<T>& {
-      if constexpr (std::is_same_v<T, float>) return float_scratch;
-      else return double_scratch;
+      if constexpr (std::is_same_v<T, float>)
+        return float_scratch;
+      else
+        return double_scratch;
     }();
     constexpr std::size_t kBlock = 16384;
     std::size_t done = 0;
@@ -267,9 +286,15 @@ AudioFileReader::~AudioFileReader() = default;
 AudioFileReader::AudioFileReader(AudioFileReader&&) noexcept = default;
 AudioFileReader& AudioFileReader::operator=(AudioFileReader&&) noexcept = default;
 
-const AudioFileInfo& AudioFileReader::info() const noexcept { return impl_->info; }
-std::int64_t AudioFileReader::tell() const noexcept { return impl_->position; }
-bool AudioFileReader::is_open() const noexcept { return impl_ && impl_->sf != nullptr; }
+const AudioFileInfo& AudioFileReader::info() const noexcept {
+  return impl_->info;
+}
+std::int64_t AudioFileReader::tell() const noexcept {
+  return impl_->position;
+}
+bool AudioFileReader::is_open() const noexcept {
+  return impl_ && impl_->sf != nullptr;
+}
 
 void AudioFileReader::close() noexcept {
   if (impl_ && impl_->sf) {
@@ -286,15 +311,24 @@ void AudioFileReader::seek(std::int64_t frame) {
   if (frame == impl_->position) return;
   if (!impl_->info.seekable) throw FormatError(in_quotes(impl_->info.path) + ": not seekable");
   const sf_count_t got = sf_seek(impl_->sf, frame, SEEK_SET);
-  if (got < 0) throw FormatError(in_quotes(impl_->info.path) + ": seek to frame " + std::to_string(frame) +
-                                 " failed: " + sf_strerror(impl_->sf));
+  if (got < 0)
+    throw FormatError(in_quotes(impl_->info.path) + ": seek to frame " + std::to_string(frame) +
+                      " failed: " + sf_strerror(impl_->sf));
   impl_->position = got;
 }
 
-std::size_t AudioFileReader::read_interleaved(float* out, std::size_t n) { return impl_->read_interleaved(out, n); }
-std::size_t AudioFileReader::read_interleaved(double* out, std::size_t n) { return impl_->read_interleaved(out, n); }
-std::size_t AudioFileReader::read(AudioView<float> out) { return impl_->read_planar(out); }
-std::size_t AudioFileReader::read(AudioView<double> out) { return impl_->read_planar(out); }
+std::size_t AudioFileReader::read_interleaved(float* out, std::size_t n) {
+  return impl_->read_interleaved(out, n);
+}
+std::size_t AudioFileReader::read_interleaved(double* out, std::size_t n) {
+  return impl_->read_interleaved(out, n);
+}
+std::size_t AudioFileReader::read(AudioView<float> out) {
+  return impl_->read_planar(out);
+}
+std::size_t AudioFileReader::read(AudioView<double> out) {
+  return impl_->read_planar(out);
+}
 
 AudioFileInfo audio_file_info(const std::string& path) {
   AudioFileReader reader(path, ReaderOptions{.allow_truncated = true});
@@ -376,8 +410,8 @@ struct AudioFileWriter::Impl {
         put = sf_writef_double(sf, data + done * nc, static_cast<sf_count_t>(n));
       }
       if (put != static_cast<sf_count_t>(n))
-        throw FileError(in_quotes(info.path) + ": write failed after " + std::to_string(written) + " frames: " +
-                        sf_strerror(sf));
+        throw FileError(in_quotes(info.path) + ": write failed after " + std::to_string(written) +
+                        " frames: " + sf_strerror(sf));
       done += n;
       written += put;
     }
@@ -390,10 +424,17 @@ struct AudioFileWriter::Impl {
   void quantise_to_width(std::vector<int>& v) const {
     int bits = 32;
     switch (integer_format) {
-      case SampleFormat::UInt8: bits = 8; break;
-      case SampleFormat::Int16: bits = 16; break;
-      case SampleFormat::Int24: bits = 24; break;
-      default: return;
+      case SampleFormat::UInt8:
+        bits = 8;
+        break;
+      case SampleFormat::Int16:
+        bits = 16;
+        break;
+      case SampleFormat::Int24:
+        bits = 24;
+        break;
+      default:
+        return;
     }
     const int shift = 32 - bits;
     const std::int64_t half = std::int64_t{1} << (shift - 1);
@@ -411,8 +452,10 @@ struct AudioFileWriter::Impl {
       throw InvalidArgument(in_quotes(info.path) + ": the file has " + std::to_string(info.channels) +
                             " channels, the data " + std::to_string(in.num_channels()));
     std::vector<T>& scratch = [this]() -> std::vector<T>& {
-      if constexpr (std::is_same_v<T, float>) return float_scratch;
-      else return double_scratch;
+      if constexpr (std::is_same_v<T, float>)
+        return float_scratch;
+      else
+        return double_scratch;
     }();
     constexpr std::size_t kBlock = 16384;
     const auto nc = in.num_channels();
@@ -430,7 +473,8 @@ struct AudioFileWriter::Impl {
 
 AudioFileWriter::AudioFileWriter(const std::string& path, int sample_rate, int channels, WriterOptions options)
     : impl_(std::make_unique<Impl>()) {
-  if (sample_rate <= 0) throw InvalidArgument(in_quotes(path) + ": sample rate must be positive, got " + std::to_string(sample_rate));
+  if (sample_rate <= 0)
+    throw InvalidArgument(in_quotes(path) + ": sample rate must be positive, got " + std::to_string(sample_rate));
   if (channels <= 0 || channels > 1024)
     throw InvalidArgument(in_quotes(path) + ": channel count must be 1..1024, got " + std::to_string(channels));
   const std::string format_name = options.format.empty() ? format_from_extension(path) : options.format;
@@ -439,9 +483,12 @@ AudioFileWriter::AudioFileWriter(const std::string& path, int sample_rate, int c
   std::string subtype_name = options.subtype;
   if (subtype_name.empty()) {
     std::string ext = std::filesystem::path(path).extension().string();
-    if (*major == SF_FORMAT_OGG) subtype_name = (ext == ".opus") ? "OPUS" : "VORBIS";
-    else if (*major == SF_FORMAT_MPEG) subtype_name = "MPEG_LAYER_III";
-    else subtype_name = "PCM_16";
+    if (*major == SF_FORMAT_OGG)
+      subtype_name = (ext == ".opus") ? "OPUS" : "VORBIS";
+    else if (*major == SF_FORMAT_MPEG)
+      subtype_name = "MPEG_LAYER_III";
+    else
+      subtype_name = "PCM_16";
   }
   const auto subtype = code_of(kSubtypes, subtype_name);
   if (!subtype) throw FormatError(in_quotes(path) + ": unknown subtype '" + subtype_name + "'");
@@ -460,12 +507,20 @@ AudioFileWriter::AudioFileWriter(const std::string& path, int sample_rate, int c
   impl_->integer_pcm = is_integer_pcm(sfi.format);
   switch (*subtype) {
     case SF_FORMAT_PCM_S8:
-    case SF_FORMAT_PCM_U8: impl_->integer_format = SampleFormat::UInt8; break;
+    case SF_FORMAT_PCM_U8:
+      impl_->integer_format = SampleFormat::UInt8;
+      break;
     case SF_FORMAT_PCM_16:
-    case SF_FORMAT_ALAC_16: impl_->integer_format = SampleFormat::Int16; break;
+    case SF_FORMAT_ALAC_16:
+      impl_->integer_format = SampleFormat::Int16;
+      break;
     case SF_FORMAT_PCM_24:
-    case SF_FORMAT_ALAC_24: impl_->integer_format = SampleFormat::Int24; break;
-    default: impl_->integer_format = SampleFormat::Int32; break;
+    case SF_FORMAT_ALAC_24:
+      impl_->integer_format = SampleFormat::Int24;
+      break;
+    default:
+      impl_->integer_format = SampleFormat::Int32;
+      break;
   }
   if (*subtype == SF_FORMAT_ALAC_20) impl_->integer_pcm = false;  // let libsndfile convert 20-bit
   sf_command(impl_->sf, SFC_SET_CLIPPING, nullptr, SF_TRUE);
@@ -475,10 +530,18 @@ AudioFileWriter::~AudioFileWriter() = default;
 AudioFileWriter::AudioFileWriter(AudioFileWriter&&) noexcept = default;
 AudioFileWriter& AudioFileWriter::operator=(AudioFileWriter&&) noexcept = default;
 
-void AudioFileWriter::write_interleaved(const float* d, std::size_t n) { impl_->write_interleaved(d, n); }
-void AudioFileWriter::write_interleaved(const double* d, std::size_t n) { impl_->write_interleaved(d, n); }
-void AudioFileWriter::write(AudioView<const float> in) { impl_->write_planar(in); }
-void AudioFileWriter::write(AudioView<const double> in) { impl_->write_planar(in); }
+void AudioFileWriter::write_interleaved(const float* d, std::size_t n) {
+  impl_->write_interleaved(d, n);
+}
+void AudioFileWriter::write_interleaved(const double* d, std::size_t n) {
+  impl_->write_interleaved(d, n);
+}
+void AudioFileWriter::write(AudioView<const float> in) {
+  impl_->write_planar(in);
+}
+void AudioFileWriter::write(AudioView<const double> in) {
+  impl_->write_planar(in);
+}
 
 void AudioFileWriter::flush() {
   if (!impl_->sf) return;
@@ -494,8 +557,12 @@ void AudioFileWriter::close() {
   }
 }
 
-std::int64_t AudioFileWriter::frames_written() const noexcept { return impl_->written; }
-const AudioFileInfo& AudioFileWriter::info() const noexcept { return impl_->info; }
+std::int64_t AudioFileWriter::frames_written() const noexcept {
+  return impl_->written;
+}
+const AudioFileInfo& AudioFileWriter::info() const noexcept {
+  return impl_->info;
+}
 
 // ------------------------------------------------------------------------------------------------
 template <class T>

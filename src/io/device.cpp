@@ -152,6 +152,7 @@ class VirtualDevice final : public Device {
 
   void start() override {
     if (thread_.joinable()) return;
+    started_.store(false);
     run_.store(true);
     thread_ = std::thread([this] { loop(); });
     // Wait until the thread has settled its scheduling policy, so negotiated().realtime is right.
@@ -177,8 +178,7 @@ class VirtualDevice final : public Device {
     const double period_ns = static_cast<double>(cfg_.period) * 1e9 / cfg_.sample_rate;
     const std::int64_t t0 = Clock::now_ns() + static_cast<std::int64_t>(period_ns);
     const std::size_t nin = cfg_.input_channels, nout = cfg_.output_channels, P = cfg_.period;
-    std::size_t delay_pos = 0;
-    double phase = 0.0;
+    const std::int64_t base = frames_done_;  // a restarted device continues its frame count
     for (std::int64_t k = 0; run_.load(std::memory_order_relaxed); ++k) {
       const std::int64_t deadline = t0 + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period_ns));
       timespec ts{};
@@ -188,14 +188,14 @@ class VirtualDevice final : public Device {
       }
       const std::int64_t now = Clock::now_ns();
       if (static_cast<double>(now - deadline) > period_ns) xruns_.fetch_add(1, std::memory_order_relaxed);
-      const std::int64_t frame = k * static_cast<std::int64_t>(P);
+      const std::int64_t frame = base + k * static_cast<std::int64_t>(P);
       // The input block: what the "hardware" captured during the last period.
       for (std::size_t c = 0; c < nin; ++c) {
         float* x = in_.channel(c);
         switch (source_) {
           case VirtualSource::Loopback:
             if (c < nout)
-              std::memcpy(x, delay_.channel(c) + delay_pos, P * sizeof(float));
+              std::memcpy(x, delay_.channel(c) + delay_pos_, P * sizeof(float));
             else
               std::memset(x, 0, P * sizeof(float));
             break;
@@ -204,8 +204,8 @@ class VirtualDevice final : public Device {
             for (std::size_t i = 0; i < P; ++i) {
               const double t = static_cast<double>(frame + static_cast<std::int64_t>(i)) / rate;
               const double level = 0.05 + 0.45 * (0.5 + 0.5 * std::sin(2 * std::numbers::pi * 0.25 * t));
-              x[i] = static_cast<float>(level *
-                                        std::sin(phase + 2 * std::numbers::pi * 440.0 * static_cast<double>(i) / rate));
+              x[i] = static_cast<float>(
+                  level * std::sin(phase_ + 2 * std::numbers::pi * 440.0 * static_cast<double>(i) / rate));
             }
             break;
           }
@@ -221,8 +221,8 @@ class VirtualDevice final : public Device {
         }
       }
       if (source_ == VirtualSource::Tone) {
-        phase = std::fmod(phase + 2 * std::numbers::pi * 440.0 * static_cast<double>(P) / cfg_.sample_rate,
-                          2 * std::numbers::pi);
+        phase_ = std::fmod(phase_ + 2 * std::numbers::pi * 440.0 * static_cast<double>(P) / cfg_.sample_rate,
+                           2 * std::numbers::pi);
       }
       out_.view().clear();
       CallbackInfo info;
@@ -235,9 +235,10 @@ class VirtualDevice final : public Device {
       }
       // What was played comes back on the input after buffer_frames.
       for (std::size_t c = 0; c < nout; ++c)
-        std::memcpy(delay_.channel(c) + delay_pos, out_.channel(c), P * sizeof(float));
-      delay_pos += P;
-      if (delay_pos == n_.buffer_frames) delay_pos = 0;
+        std::memcpy(delay_.channel(c) + delay_pos_, out_.channel(c), P * sizeof(float));
+      delay_pos_ += P;
+      if (delay_pos_ == n_.buffer_frames) delay_pos_ = 0;
+      frames_done_ = frame + static_cast<std::int64_t>(P);
     }
   }
 
@@ -250,6 +251,10 @@ class VirtualDevice final : public Device {
   std::atomic<bool> run_{false};
   std::atomic<bool> started_{false};
   std::atomic<std::int64_t> xruns_{0};
+  // Audio-thread state that survives a stop()/start().
+  std::int64_t frames_done_ = 0;
+  std::size_t delay_pos_ = 0;
+  double phase_ = 0.0;
 };
 
 // ====================================================================================================
@@ -692,7 +697,7 @@ std::vector<DeviceInfo> list_devices(const std::string& jack_server) {
     d.name = v.name;
     d.host_api = "virtual";
     d.max_input_channels = 64;
-    d.max_output_channels = v.source == VirtualSource::Loopback ? 64 : 0;
+    d.max_output_channels = 64;  // loopback: played back on the input; the others: a discarding "speaker"
     d.default_sample_rate = 48000;
     d.sample_rates = {8000, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000};
     d.formats = {"float32"};
@@ -742,8 +747,6 @@ std::unique_ptr<Device> open_device(const StreamConfig& config, DeviceCallback& 
   }
   for (const auto& v : kVirtual) {
     if (name == v.name) {
-      if (v.source != VirtualSource::Loopback && config.output_channels > 0)
-        throw DeviceError(std::string("device '") + v.name + "' has no outputs; use 'virtual' for duplex streams");
       return std::make_unique<VirtualDevice>(config, v, callback);
     }
   }

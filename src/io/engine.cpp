@@ -88,6 +88,7 @@ Engine::Engine(EngineOptions options, std::vector<std::shared_ptr<dsp::Processor
     preroll_ = std::min(options_.preroll_frames ? options_.preroll_frames : 2 * n.period, cap);
   }
   for (auto& p : peaks_) p.store(0.0f);
+  for (auto& p : in_peaks_) p.store(0.0f);
 }
 
 Engine::~Engine() {
@@ -98,6 +99,7 @@ Engine::~Engine() {
 void Engine::start() {
   if (running_.load()) return;
   if (failed_.load()) throw StreamError("engine: the device failed earlier: " + error_);
+  if (ring_) ring_->reopen();
   device_->start();
   running_.store(true);
   watch_.store(true);
@@ -109,6 +111,13 @@ void Engine::stop() noexcept {
   device_->stop();
   watch_.store(false);
   if (watchdog_.joinable()) watchdog_.join();
+  // A reader waiting for more frames than are left gets them and then a StreamError, not a hang.
+  if (ring_ && !failed_.load()) {
+    try {
+      ring_->close("the stream was stopped");
+    } catch (...) {
+    }
+  }
 }
 
 void Engine::watchdog() {
@@ -188,12 +197,16 @@ void Engine::process(AudioView<const float> in, AudioView<float> out, const Call
     for (std::size_t i = 0; i < n; ++i) d[i] = s[i];
   }
   for (std::size_t c = oc; c < out.num_channels(); ++c) out.channels(c, 1).clear();
-  for (std::size_t c = 0; c < std::min(work.num_channels(), kMeterChannels); ++c) {
-    float peak = 0.0f;
-    const float* s = work.channel(c);
-    for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(s[i]));
-    if (peak > peaks_[c].load(std::memory_order_relaxed)) peaks_[c].store(peak, std::memory_order_relaxed);
-  }
+  auto meter = [n](AudioView<const float> v, std::array<std::atomic<float>, kMeterChannels>& peaks) {
+    for (std::size_t c = 0; c < std::min(v.num_channels(), kMeterChannels); ++c) {
+      float peak = 0.0f;
+      const float* s = v.channel(c);
+      for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(s[i]));
+      if (peak > peaks[c].load(std::memory_order_relaxed)) peaks[c].store(peak, std::memory_order_relaxed);
+    }
+  };
+  meter(AudioView<const float>(work), peaks_);
+  meter(in, in_peaks_);
   frames_.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
   callbacks_.fetch_add(1, std::memory_order_relaxed);
   load_.record(Clock::now_ns() - t0, budget_ns_);
@@ -271,6 +284,12 @@ LatencyResult Engine::measure_round_trip(double timeout_s) {
 std::vector<float> Engine::take_peaks() noexcept {
   std::vector<float> out(std::min(work_.num_channels(), kMeterChannels));
   for (std::size_t c = 0; c < out.size(); ++c) out[c] = peaks_[c].exchange(0.0f, std::memory_order_relaxed);
+  return out;
+}
+
+std::vector<float> Engine::take_input_peaks() noexcept {
+  std::vector<float> out(std::min(device_->negotiated().input_channels, kMeterChannels));
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = in_peaks_[c].exchange(0.0f, std::memory_order_relaxed);
   return out;
 }
 

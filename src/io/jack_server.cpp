@@ -7,9 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -81,35 +84,45 @@ JackDummyServer::JackDummyServer(Options options) : options_(std::move(options))
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw DeviceError("cannot create the JACK server log " + log_);
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    ::close(fd);
-    throw DeviceError("fork failed while starting jackd");
-  }
-  if (pid_ == 0) {
-    // Child: only async-signal-safe calls until exec.
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    ::setpgid(0, 0);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(fd);
   const std::int64_t deadline = Clock::now_ns() + Clock::from_seconds(options_.start_timeout_s);
-  while (!server_answers(name_)) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw DeviceError("jackd (dummy driver, server '" + name_ + "') exited at start: " + tail_of(log_));
+  for (;;) {
+    const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw DeviceError("cannot create the JACK server log " + log_);
+    pid_ = ::fork();
+    if (pid_ < 0) {
+      ::close(fd);
+      throw DeviceError("fork failed while starting jackd");
     }
-    if (Clock::now_ns() > deadline) {
-      stop();
-      throw DeviceError("jackd (server '" + name_ + "') did not accept clients within " +
-                        std::to_string(options_.start_timeout_s) + " s: " + tail_of(log_));
+    if (pid_ == 0) {
+      // Child: only async-signal-safe calls until exec.
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::setpgid(0, 0);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ::close(fd);
+    bool exited = false;
+    while (!server_answers(name_)) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        exited = true;
+        break;
+      }
+      if (Clock::now_ns() > deadline) {
+        stop();
+        throw DeviceError("jackd (server '" + name_ + "') did not accept clients within " +
+                          std::to_string(options_.start_timeout_s) + " s: " + tail_of(log_));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!exited) return;
+    // JACK allows 8 servers per machine; when they are all taken (parallel tests), wait for a free slot.
+    const std::string log = tail_of(log_);
+    if (log.find("Too many servers") == std::string::npos || Clock::now_ns() > deadline)
+      throw DeviceError("jackd (dummy driver, server '" + name_ + "') exited at start: " + log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }
 
@@ -123,7 +136,41 @@ void JackDummyServer::kill_now() noexcept {
   if (pid_ > 0) ::kill(pid_, SIGKILL);
 }
 
+// A server that dies without unregistering keeps its slot in JACK's server table (8 slots, shared by every
+// JACK user of the machine) until a server of the same name starts again: with unique names, a few
+// killed servers would exhaust the table ("Too many servers already active"). The table is the start of
+// /dev/shm/jack-shm-registry: a 24-byte header (magic "JACK", ..., hdr_len at offset 16) then 8 entries
+// of (pid_t pid, char name[]) with the name "jack-<uid>:<server>:". We clear our entry if its pid is dead,
+// which is what jackd itself does for a stale entry of its own name.
+void JackDummyServer::unregister_dead_server() noexcept {
+  const int fd = ::open("/dev/shm/jack-shm-registry", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return;
+  unsigned char header[24];
+  if (::pread(fd, header, sizeof header, 0) == static_cast<ssize_t>(sizeof header) &&
+      std::memcmp(header, "KCAJ", 4) == 0) {
+    std::int32_t hdr_len = 0;
+    std::memcpy(&hdr_len, header + 16, sizeof hdr_len);
+    const std::int32_t stride = (hdr_len - 24) / 8;
+    const std::string want = "jack-" + std::to_string(::getuid()) + ":" + name_ + ":";
+    if (stride >= 8 && stride <= 1024) {
+      std::vector<char> entry(static_cast<std::size_t>(stride));
+      for (int i = 0; i < 8; ++i) {
+        const off_t off = 24 + static_cast<off_t>(i) * stride;
+        if (::pread(fd, entry.data(), entry.size(), off) != static_cast<ssize_t>(entry.size())) break;
+        std::int32_t pid = 0;
+        std::memcpy(&pid, entry.data(), sizeof pid);
+        const std::string name(entry.data() + 4, ::strnlen(entry.data() + 4, entry.size() - 4));
+        if (name != want || pid <= 0 || (::kill(pid, 0) == 0 || errno != ESRCH)) continue;
+        std::fill(entry.begin(), entry.end(), '\0');
+        if (::pwrite(fd, entry.data(), entry.size(), off) < 0) break;
+      }
+    }
+  }
+  ::close(fd);
+}
+
 void JackDummyServer::remove_shm() noexcept {
+  unregister_dead_server();
   // A killed server leaves its shared-memory segments and semaphores behind; they carry its unique name.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {

@@ -120,6 +120,8 @@ class AudioRing {
   /// Marks the stream as ended (`reason` is reported by read() once the remaining frames are consumed).
   /// Not real-time safe (it stores a string); call from a control thread.
   void close(const std::string& reason);
+  /// Clears the closed state (a stream that is started again).
+  void reopen() noexcept { closed_.store(false, std::memory_order_release); }
   [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
   [[nodiscard]] std::string close_reason() const;
 

@@ -7,7 +7,7 @@
 //              runs the very same callback path. Sources: "virtual" (loopback: what is played comes back
 //              on the input after the configured buffering), "virtual:tone" (a 440 Hz tone with a slow
 //              level sweep), "virtual:counter" (sample i of channel c = ((i mod 2^23) + c) / 2^23, for
-//              gaplessness checks), "virtual:silence".
+//              gaplessness checks), "virtual:silence". The non-loopback ones discard what is played.
 //
 // After opening, negotiated() says what the device actually runs at. A device that cannot give what was
 // asked (rate, period, channels, format) is refused with DeviceError naming both, unless

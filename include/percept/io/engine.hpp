@@ -101,7 +101,9 @@ class Engine final : public DeviceCallback {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  /// Starts the device (again, after stop()).
   void start();
+  /// Stops the device; the capture ring is closed, so a reader gets what is left and then a StreamError.
   void stop() noexcept;
   [[nodiscard]] bool running() const noexcept { return running_.load(); }
   [[nodiscard]] const Negotiated& negotiated() const noexcept { return device_->negotiated(); }
@@ -117,6 +119,8 @@ class Engine final : public DeviceCallback {
   [[nodiscard]] EngineStats stats() const;
   /// Peak |sample| per output (work) channel since the previous call; for level meters.
   [[nodiscard]] std::vector<float> take_peaks() noexcept;
+  /// Peak |sample| per input channel since the previous call.
+  [[nodiscard]] std::vector<float> take_input_peaks() noexcept;
   /// Sends one impulse and times its return on the input (the output must be looped back to the input).
   /// Throws StreamError when nothing comes back within `timeout_s`.
   LatencyResult measure_round_trip(double timeout_s = 3.0);
@@ -146,6 +150,7 @@ class Engine final : public DeviceCallback {
   std::atomic<std::int64_t> callbacks_{0};
   static constexpr std::size_t kMeterChannels = 16;
   std::array<std::atomic<float>, kMeterChannels> peaks_{};
+  std::array<std::atomic<float>, kMeterChannels> in_peaks_{};
 
   // Round-trip measurement state machine (see measure_round_trip()).
   enum LatencyState : int { kIdle = 0, kRequested, kQuiet, kEmitted, kDone };

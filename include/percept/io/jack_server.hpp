@@ -52,6 +52,7 @@ class JackDummyServer {
 
  private:
   void remove_shm() noexcept;
+  void unregister_dead_server() noexcept;
   Options options_;
   std::string name_;
   std::string log_;
