@@ -31,6 +31,7 @@ from ._streams import (  # noqa: F401
     engine_chain,
     host_apis,
 )
+from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
 from . import sensors  # noqa: F401
 from .sensors import AVCapture  # noqa: F401
 

@@ -74,6 +74,7 @@ constexpr std::int64_t kNoPts = std::numeric_limits<std::int64_t>::min();  // ==
 int VideoInput::interrupt_callback(void* opaque) {
   auto* self = static_cast<VideoInput*>(opaque);
   if (self->abort_.load(std::memory_order_relaxed)) return 1;
+  if (self->external_abort_ && self->external_abort_->load(std::memory_order_relaxed)) return 1;
   const std::int64_t deadline = self->deadline_ns_.load(std::memory_order_relaxed);
   if (deadline != 0 && Clock::now_ns() > deadline) {
     self->timed_out_ = true;
@@ -82,8 +83,9 @@ int VideoInput::interrupt_callback(void* opaque) {
   return 0;
 }
 
-VideoInput::VideoInput(const std::string& source, const VideoSourceOptions& options)
-    : source_(source), options_(options) {
+VideoInput::VideoInput(const std::string& source, const VideoSourceOptions& options,
+                       const std::atomic<bool>* external_abort)
+    : source_(source), options_(options), external_abort_(external_abort) {
   if (source.empty()) throw InvalidArgument("video source: empty source name");
   if (options.width.has_value() != options.height.has_value())
     throw InvalidArgument("video source '" + source + "': give both width and height, or neither");
@@ -150,7 +152,8 @@ void VideoInput::open() {
     if (options_.fps) av_dict_set(&dict, "framerate", fmt_double(*options_.fps).c_str(), 0);
     if (!options_.input_pixel_format.empty())
       av_dict_set(&dict, "input_format", options_.input_pixel_format.c_str(), 0);
-    av_dict_set(&dict, "timestamps", "abs", 0);  // keep the kernel's (monotonic) buffer times
+    // The v4l2 demuxer's default timestamp mode passes the kernel's buffer times through unchanged ("abs" and
+    // "mono2abs" would convert monotonic times to wall-clock ones), so it is left alone.
   } else {
     if (options_.fps)
       info_.notes.push_back("fps=" + fmt_double(*options_.fps) +
@@ -359,7 +362,7 @@ bool VideoInput::read(std::shared_ptr<VideoFrame>& out) {
     }
     if (packet_->pts != kNoPts) {
       std::int64_t capture = arrived;
-      if (device_) {  // V4L2 with timestamps=abs: the kernel's buffer time, in microseconds, usually monotonic
+      if (device_) {  // V4L2: the kernel's buffer time, in microseconds, usually monotonic
         const std::int64_t kernel_ns = av_rescale_q(packet_->pts, fmt_->streams[stream_]->time_base, {1, 1000000000});
         if (std::llabs(kernel_ns - arrived) < 1000000000LL && kernel_ns <= arrived) capture = kernel_ns;
       }

@@ -20,7 +20,10 @@ namespace percept::io {
 
 class VideoInput {
  public:
-  VideoInput(const std::string& source, const VideoSourceOptions& options);
+  /// `external_abort`, when given, interrupts blocking calls too (VideoSource's stop flag, so that close()
+  /// also cuts short the opening of a reconnection).
+  VideoInput(const std::string& source, const VideoSourceOptions& options,
+             const std::atomic<bool>* external_abort = nullptr);
   ~VideoInput();
   VideoInput(const VideoInput&) = delete;
   VideoInput& operator=(const VideoInput&) = delete;
@@ -66,6 +69,7 @@ class VideoInput {
   std::deque<std::pair<std::int64_t, std::int64_t>> arrivals_;  // (packet pts, capture ns)
 
   std::atomic<bool> abort_{false};
+  const std::atomic<bool>* external_abort_ = nullptr;
   std::atomic<bool> timed_out_{false};
   std::atomic<std::int64_t> deadline_ns_{0};
 };

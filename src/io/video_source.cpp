@@ -34,7 +34,7 @@ VideoInfo probe_video(const std::string& source, const VideoSourceOptions& optio
 VideoSource::VideoSource(const std::string& source, const VideoSourceOptions& options)
     : source_(source),
       options_(options),
-      input_(std::make_unique<VideoInput>(source, options)),
+      input_(std::make_unique<VideoInput>(source, options, &stop_)),
       queue_(options.mode, options.queue_size == 0 ? 1 : options.queue_size) {
   if (options.queue_size == 0) throw InvalidArgument("video source '" + source + "': queue_size must be >= 1");
   info_ = input_->info();
@@ -48,10 +48,12 @@ VideoSource::~VideoSource() {
 
 void VideoSource::run() {
   const bool live = info_.live;
+  const bool pace = !live && options_.realtime.value_or(options_.mode == QueueMode::Latest);
   std::int64_t pace_origin_ns = 0;
   double pace_origin_pts = 0.0;
   bool paced = false;
   int reconnects_left = options_.reconnect;
+  std::int64_t next_index = 0;
   std::exception_ptr failure;
   while (!stop_) {
     try {
@@ -60,8 +62,8 @@ void VideoSource::run() {
         if (stop_ || !live || reconnects_left <= 0) break;
         throw StreamError("video source '" + source_ + "' ended");
       }
-      ++decoded_;
-      if (options_.realtime && !live && std::isfinite(frame->pts)) {
+      frame->index = next_index++;  // continuous across reconnects
+      if (pace && std::isfinite(frame->pts)) {
         if (!paced) {
           pace_origin_ns = Clock::now_ns();
           pace_origin_pts = frame->pts;
@@ -89,7 +91,7 @@ void VideoSource::run() {
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
           if (stop_) break;
           try {
-            auto fresh = std::make_unique<VideoInput>(source_, options_);
+            auto fresh = std::make_unique<VideoInput>(source_, options_, &stop_);
             std::lock_guard lock(mutex_);
             if (stop_) break;
             input_ = std::move(fresh);
@@ -151,7 +153,7 @@ VideoSource::FramePtr VideoSource::latest() const {
 VideoSourceStats VideoSource::stats() const {
   VideoSourceStats s;
   const auto q = queue_.stats();
-  s.decoded = decoded_;
+  s.decoded = q.pushed;
   s.delivered = q.popped;
   s.dropped = q.dropped;
   s.queued = q.size;

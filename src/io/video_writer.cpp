@@ -181,13 +181,13 @@ void VideoWriter::write(const std::uint8_t* data, std::size_t size, double pts) 
   ++frames_;
 }
 
-void VideoWriter::write(const VideoFrame& frame, bool use_pts) {
+void VideoWriter::write(const VideoFrame& frame, double pts) {
   if (frame.format != options_.input_format || frame.width != width_ || frame.height != height_)
     throw InvalidArgument("video writer '" + path_ + "': expected " + to_string(options_.input_format) + " " +
                           std::to_string(width_) + "x" + std::to_string(height_) + " frames, got " +
                           to_string(frame.format) + " " + std::to_string(frame.width) + "x" +
                           std::to_string(frame.height));
-  write(frame.data.get(), frame.size, use_pts ? frame.pts : std::numeric_limits<double>::quiet_NaN());
+  write(frame.data.get(), frame.size, pts);
 }
 
 void VideoWriter::encode(AVFrame* frame) {

@@ -31,7 +31,8 @@ struct VideoFrame {
   std::size_t size = 0;  ///< bytes in data
   double pts = std::numeric_limits<double>::quiet_NaN();
   std::int64_t capture_ns = 0;
-  std::int64_t index = 0;  ///< 0-based number of the frame in the order the source decoded it
+  std::int64_t index =
+      0;  ///< 0-based number of the frame in decoding order (VideoSource: continuous across reconnects)
 
   /// Allocates an uninitialised frame of the given geometry.
   static std::shared_ptr<VideoFrame> allocate(int width, int height, PixelFormat format);

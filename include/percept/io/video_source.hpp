@@ -47,9 +47,11 @@ struct VideoSourceOptions {
   double open_timeout = 10.0;                  ///< seconds
   double read_timeout = 5.0;                   ///< seconds without data before a read fails with TimeoutError
   int threads = 0;                             ///< decoder threads; 0 = automatic
-  bool realtime = false;                       ///< pace a non-live source at its frame times (like ffmpeg -re)
-  int reconnect = 0;                           ///< times a live network stream is reopened after it fails or ends
-  bool strict = false;                         ///< a camera request that was not granted throws DeviceError
+  /// Pace a non-live source (file, lavfi) at its frame times, like ffmpeg -re. Default: on in Latest mode
+  /// (a file then behaves like a camera), off in Every mode (decode as fast as the reader takes frames).
+  std::optional<bool> realtime;
+  int reconnect = 0;    ///< times a live network stream is reopened after it fails or ends
+  bool strict = false;  ///< a camera request that was not granted throws DeviceError
 };
 
 struct VideoInfo {
@@ -71,7 +73,7 @@ struct VideoInfo {
 };
 
 struct VideoSourceStats {
-  std::uint64_t decoded = 0;    ///< frames decoded by the grab thread
+  std::uint64_t decoded = 0;    ///< frames decoded and offered to the reader (== delivered + dropped + queued)
   std::uint64_t delivered = 0;  ///< frames handed to the reader
   std::uint64_t dropped = 0;    ///< frames lost: skipped in Latest mode, refused by a full queue in Every mode
   std::uint64_t decode_errors = 0;
@@ -139,19 +141,18 @@ class VideoSource {
   std::string source_;
   VideoSourceOptions options_;
   VideoInfo info_;
+  std::atomic<bool> stop_{false};  // before input_: the input's interrupt callback reads it while opening
   std::unique_ptr<VideoInput> input_;
   FrameQueue<FramePtr> queue_;
   std::thread thread_;
-  std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
   std::atomic<bool> ended_{false};
-  std::atomic<std::uint64_t> decoded_{0};
   std::atomic<std::uint64_t> decode_errors_{0};
   std::atomic<std::uint64_t> reconnects_{0};
   mutable std::mutex mutex_;  // guards error_, input_ replacement
   std::exception_ptr error_;
   bool error_reported_ = false;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace percept::io

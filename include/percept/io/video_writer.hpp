@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,13 +39,15 @@ class VideoWriter {
   /// Writes one frame laid out as options.input_format, tightly packed (packed: height*width*channels
   /// bytes; yuv420p: three planes). `pts` in seconds; NaN: the next frame at 1/fps after the previous one.
   void write(const std::uint8_t* data, std::size_t size, double pts = std::numeric_limits<double>::quiet_NaN());
-  /// Writes a decoded frame (its format must match; its pts is ignored unless `use_pts`).
-  void write(const VideoFrame& frame, bool use_pts = false);
+  /// Writes a decoded frame (its format and size must match the writer's); `pts` as above (the frame's
+  /// own pts is not used: pass frame.pts - first_pts to keep a source's timing).
+  void write(const VideoFrame& frame, double pts = std::numeric_limits<double>::quiet_NaN());
   /// Flushes the encoder and writes the trailer. Idempotent; the destructor calls it (errors then ignored).
   void close();
 
   [[nodiscard]] const std::string& codec_name() const noexcept { return codec_name_; }
   [[nodiscard]] std::int64_t frames_written() const noexcept { return frames_; }
+  [[nodiscard]] PixelFormat input_format() const noexcept { return options_.input_format; }
   [[nodiscard]] int width() const noexcept { return width_; }
   [[nodiscard]] int height() const noexcept { return height_; }
 
