@@ -38,6 +38,7 @@ void print_info(const std::string& dir) {
     fmt::print("  {:<12} {} {} at {:g}/s{}{}\n", "", s.dtype, shape, s.nominal_rate,
                s.index_file.empty() ? "" : ", index " + s.index_file,
                s.fields.empty() || s.kind == "video" ? "" : ", fields " + std::to_string(s.fields.size()));
+    if (!s.error.empty()) fmt::print("  {:<12} FAILED during the recording: {}\n", "", s.error);
   }
 }
 

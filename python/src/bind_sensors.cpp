@@ -151,6 +151,7 @@ py::dict session_stream_dict(const SessionStreamInfo& s) {
   d["first_time"] = s.items ? py::object(py::float_(Clock::to_seconds(s.first_t_ns))) : py::object(py::none());
   d["last_time"] = s.items ? py::object(py::float_(Clock::to_seconds(s.last_t_ns))) : py::object(py::none());
   d["lost"] = s.lost;
+  d["error"] = s.error.empty() ? py::object(py::none()) : py::object(py::str(s.error));
   return d;
 }
 

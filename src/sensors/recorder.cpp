@@ -112,6 +112,8 @@ struct Recorder::Impl {
       if (complete) {
         v.set("items", json::Value::of(s.items));
         v.set("lost", json::Value::of(s.lost));
+        const SourceStats st = s.source->stats();
+        if (st.state == SourceState::Failed) v.set("error", json::Value::of(st.error));
       }
       list.array.push_back(std::move(v));
     }
@@ -436,6 +438,7 @@ SessionInfo parse_manifest(const fs::path& dir) {
     s.continuous = cont.type == json::Value::Type::Bool && cont.boolean;
     for (const auto& f : v.at("fields", where).array) s.fields.push_back(f.string);
     if (const json::Value* lost = v.find("lost")) s.lost = lost->is_integer ? lost->integer : 0;
+    if (const json::Value* err = v.find("error"); err && err->type == json::Value::Type::String) s.error = err->string;
     if (s.file.find('/') != std::string::npos || s.file.find("..") != std::string::npos)
       throw FormatError(where + ": stream file '" + s.file + "' is outside the session");
     info.streams.push_back(std::move(s));

@@ -84,7 +84,10 @@ void ThreadedSource::start() {
     std::lock_guard lock(mutex_);
     if (state_ == SourceState::Running) return;
   }
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {  // a previous run that ended or failed by itself: finish it properly
+    thread_.join();
+    close();
+  }
   stop_requested_.store(false, std::memory_order_release);
   open();  // errors reach the caller; the source stays Idle
   {

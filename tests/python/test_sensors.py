@@ -43,6 +43,7 @@ def test_system_source_reads_cpu_and_memory_on_the_clock():
     assert np.all(x[:, fields.index("mem_total_mib")] > 0)
     st = s.stats
     assert st["state"] == "stopped" and st["items"] == len(t) and st["dropped"] == 0
+    assert isinstance(s, sensors.SensorSource)  # the Python protocol every source satisfies
 
 
 def test_polling_source_failing_mid_way_is_reported_and_the_others_keep_running():
@@ -273,3 +274,25 @@ def test_live_stream_aligned_then_dying_mid_way_is_reported(tmp_path):
     diffs = [f - onsets[np.argmin(np.abs(onsets - f))] for f in flashes if f > tv[0] + 1.0]
     assert len(diffs) >= 2
     assert np.all(np.abs(diffs) < 1 / 30), diffs
+
+
+def test_recording_goes_on_when_a_source_fails_and_the_session_says_so(tmp_path):
+    calls = []
+
+    def dying():
+        calls.append(1)
+        if len(calls) > 10:
+            raise OSError("I2C bus error")
+        return [float(len(calls))]
+
+    out = tmp_path / "s"
+    with sensors.Recorder(out, {"imu": sensors.PollingSource(dying, rate=100, fields=["x"]),
+                                "system": sensors.SystemSource(rate=50)}):
+        time.sleep(0.8)
+    s = sensors.load_session(out)
+    x, t = s["imu"]
+    assert list(x[:, 0]) == [float(i) for i in range(1, 11)]  # everything before the failure
+    assert len(s["system"][1]) >= 30  # the other stream kept recording
+    imu = {st["name"]: st for st in s.info["streams"]}["imu"]
+    assert "I2C bus error" in imu["error"]
+    assert {st["name"]: st for st in s.info["streams"]}["system"]["error"] is None
