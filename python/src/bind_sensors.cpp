@@ -136,6 +136,20 @@ PollingSource::Function python_function(py::function fn, std::size_t width) {
   };
 }
 
+// Objects owning capture threads are deleted with the GIL released: their destructor joins threads,
+// and a PollingSource's thread may be waiting for the GIL to call its Python function.
+template <class T>
+std::shared_ptr<T> gil_free(T* p) {
+  return std::shared_ptr<T>(p, [](T* q) {
+    if (PyGILState_Check()) {
+      py::gil_scoped_release release;
+      delete q;
+    } else {
+      delete q;
+    }
+  });
+}
+
 py::dict session_stream_dict(const SessionStreamInfo& s) {
   py::dict d;
   d["name"] = s.name;
@@ -256,7 +270,7 @@ void bind_sensors(py::module_& parent) {
              o.temperature = temperature;
              o.battery = battery;
              o.root = root;
-             return std::make_shared<SystemSource>(o);
+             return gil_free(new SystemSource(o));
            }),
            py::arg("rate") = 10.0, py::arg("history") = 600.0, py::arg("cpu") = true, py::arg("memory") = true,
            py::arg("temperature") = true, py::arg("battery") = true, py::arg("root") = "/")
@@ -270,12 +284,12 @@ void bind_sensors(py::module_& parent) {
           "Takes one reading now on the calling thread (CPU shares since the previous sample()).");
 
   py::class_<PollingSource, Source, std::shared_ptr<PollingSource>>(m, "PollingSource")
-      .def(py::init([](py::function fn, double rate, std::vector<std::string> fields, double history) {
-             const std::size_t width = fields.size();
-             return std::make_shared<PollingSource>(python_function(std::move(fn), width), rate, std::move(fields),
-                                                    history);
-           }),
-           py::arg("function"), py::arg("rate"), py::arg("fields"), py::arg("history") = 60.0);
+      .def(
+          py::init([](py::function fn, double rate, std::vector<std::string> fields, double history) {
+            const std::size_t width = fields.size();
+            return gil_free(new PollingSource(python_function(std::move(fn), width), rate, std::move(fields), history));
+          }),
+          py::arg("function"), py::arg("rate"), py::arg("fields"), py::arg("history") = 60.0);
 
   py::class_<AudioSource, Source, std::shared_ptr<AudioSource>>(m, "AudioSource")
       .def(py::init([](std::optional<std::string> device, std::size_t channels, double samplerate,
@@ -292,7 +306,7 @@ void bind_sensors(py::module_& parent) {
              o.stream.client_name = "percept-sensors";
              o.history_seconds = history;
              o.ring_seconds = ring_seconds;
-             return std::make_shared<AudioSource>(o);
+             return gil_free(new AudioSource(o));
            }),
            py::arg("device") = py::none(), py::arg("channels") = 1, py::arg("samplerate") = 48000.0,
            py::arg("blocksize") = 256, py::arg("format") = "float32", py::arg("allow_mismatch") = false,
@@ -326,7 +340,7 @@ void bind_sensors(py::module_& parent) {
              o.io.open_timeout = open_timeout;
              o.io.read_timeout = read_timeout;
              o.history_seconds = history;
-             return std::make_shared<VideoSource>(o);
+             return gil_free(new VideoSource(o));
            }),
            py::arg("source"), py::arg("size") = py::none(), py::arg("fps") = py::none(), py::arg("realtime") = false,
            py::arg("history") = 3.0, py::arg("open_timeout") = 10.0, py::arg("read_timeout") = 5.0);
@@ -370,7 +384,7 @@ void bind_sensors(py::module_& parent) {
              o.policy = parse_policy(policy);
              o.seconds = seconds;
              o.reference = reference.value_or("");
-             auto c = std::make_shared<Combined>(o);
+             auto c = gil_free(new Combined(o));
              for (const auto& [n, s] : sources) c->add(n, s);
              return c;
            }),
@@ -421,7 +435,7 @@ void bind_sensors(py::module_& parent) {
              o.flush_seconds = flush_seconds;
              o.poll_seconds = poll_seconds;
              o.video_quality = video_quality;
-             return std::make_shared<Recorder>(directory, o);
+             return gil_free(new Recorder(directory, o));
            }),
            py::arg("directory"), py::arg("audio_format") = "wav", py::arg("flush_seconds") = 1.0,
            py::arg("poll_seconds") = 0.02, py::arg("video_quality") = 23)

@@ -296,3 +296,22 @@ def test_recording_goes_on_when_a_source_fails_and_the_session_says_so(tmp_path)
     imu = {st["name"]: st for st in s.info["streams"]}["imu"]
     assert "I2C bus error" in imu["error"]
     assert {st["name"]: st for st in s.info["streams"]}["system"]["error"] is None
+
+
+def test_dropping_running_sources_without_stop_does_not_deadlock():
+    """The last reference to a running PollingSource (or to a Combined holding it) may go away while its
+    thread waits for the GIL to call the function: deletion releases the GIL while joining."""
+    code = textwrap.dedent("""
+        import sys, time
+        sys.path.insert(0, {pypath!r})
+        from percept import sensors
+        for i in range(10):
+            s = sensors.PollingSource(lambda: (time.sleep(0.001), [1.0])[1], rate=5000, fields=["t"])
+            s.start()
+            time.sleep(0.03)
+            c = sensors.Combined({{"a": s}})
+            del s, c
+        print("ok")
+    """).format(pypath=os.path.dirname(os.path.dirname(percept.__file__)))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr
