@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <exception>
 
@@ -208,7 +209,7 @@ void ThreadedSource::push_uniform(const void* data, std::size_t n, std::int64_t 
   thread_local std::vector<std::int64_t> times;
   times.resize(n);
   for (std::size_t k = 0; k < n; ++k)
-    times[k] = t_first_ns + static_cast<std::int64_t>(static_cast<double>(k) * period_ns + 0.5);
+    times[k] = t_first_ns + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period_ns));
   push(data, n, times.data());
 }
 
@@ -332,7 +333,8 @@ StreamFormat polling_format(double rate_hz, const std::vector<std::string>& fiel
 }
 }  // namespace
 
-PollingSource::PollingSource(Function fn, double rate_hz, std::vector<std::string> fields, double history_seconds)
+PollingSource::PollingSource(Function fn, double rate_hz, const std::vector<std::string>& fields,
+                             double history_seconds)
     : ThreadedSource(polling_format(rate_hz, fields), history_seconds), fn_(std::move(fn)), period_ns_(1e9 / rate_hz) {
   if (!fn_) throw InvalidArgument("PollingSource: no function given");
 }
