@@ -68,6 +68,9 @@ inline void print_stats(const io::EngineStats& s, std::FILE* f = stdout) {
       f,
       "callback load (of the {:.0f} us budget): mean {:.2f}%  p50 {:.2f}%  p99 {:.2f}%  p99.9 {:.2f}%  max {:.2f}%\n",
       budget_us, 100 * s.load.mean, 100 * s.load.p50, 100 * s.load.p99, 100 * s.load.p999, 100 * s.load.max);
+  if (s.wakeup.callbacks > 0)
+    fmt::print(f, "callback start after period start: p99 {:.2f}%  p99.9 {:.2f}%  max {:.2f}% of the budget\n",
+               100 * s.wakeup.p99, 100 * s.wakeup.p999, 100 * s.wakeup.max);
   fmt::print(f, "deadline misses {}  xruns (device/server) {}  frames lost {}  underrun frames {}\n",
              s.load.deadline_misses, s.xruns, s.frames_lost, s.underrun_frames);
   if (s.round_trip)
@@ -107,6 +110,8 @@ inline std::string stats_json(const io::EngineStats& s, const std::string& chain
       "\"budget_us\": {:.3f}}},\n",
       s.load.mean, s.load.p50, s.load.p99, s.load.p999, s.load.max,
       static_cast<double>(n.period) * 1e6 / n.sample_rate);
+  j += fmt::format("  \"wakeup\": {{\"p50\": {:.6f}, \"p99\": {:.6f}, \"p999\": {:.6f}, \"max\": {:.6f}}},\n",
+                   s.wakeup.p50, s.wakeup.p99, s.wakeup.p999, s.wakeup.max);
   j += fmt::format("  \"deadline_misses\": {},\n  \"xruns\": {},\n  \"frames_lost\": {},\n  \"overrun_events\": {},\n",
                    s.load.deadline_misses, s.xruns, s.frames_lost, s.overrun_events);
   j += fmt::format("  \"underrun_frames\": {},\n  \"underrun_events\": {},\n", s.underrun_frames, s.underrun_events);

@@ -81,8 +81,14 @@ py::dict stats_dict(const EngineStats& s) {
   load["p999"] = s.load.p999;
   load["max"] = s.load.max;
   load["deadline_misses"] = s.load.deadline_misses;
+  py::dict wakeup;
+  wakeup["p50"] = s.wakeup.p50;
+  wakeup["p99"] = s.wakeup.p99;
+  wakeup["p999"] = s.wakeup.p999;
+  wakeup["max"] = s.wakeup.max;
   py::dict o;
   o["device"] = negotiated_dict(s.device);
+  o["wakeup"] = wakeup;
   o["frames"] = s.frames;
   o["callbacks"] = s.callbacks;
   o["load"] = load;

@@ -81,7 +81,15 @@ Chain parse_builtin_chain(const std::string& spec) {
     const std::string& name = parts[0];
     auto arg = [&](std::size_t i, const char* what) {
       if (parts.size() <= i)
-        throw InvalidArgument("chain: " + name + " needs " + what + " (" + name + ":" + what + ")");
+        throw InvalidArgument(std::string("chain: ")
+                                  .append(name)
+                                  .append(" needs ")
+                                  .append(what)
+                                  .append(" (")
+                                  .append(name)
+                                  .append(":")
+                                  .append(what)
+                                  .append(")"));
       return number(parts[i], name + " " + what);
     };
     if (name == "gain") {

@@ -35,7 +35,8 @@ std::string fmt_rate(double r) {
 
 std::string resolve_jack_server(const std::string& s) {
   if (!s.empty()) return s;
-  if (const char* env = std::getenv("JACK_DEFAULT_SERVER"); env && *env) return env;
+  // percept never modifies the environment, so reading it is safe from any thread.
+  if (const char* env = std::getenv("JACK_DEFAULT_SERVER"); env && *env) return env;  // NOLINT(concurrency-mt-unsafe)
   return "default";
 }
 
@@ -229,6 +230,7 @@ class VirtualDevice final : public Device {
       info.frame = frame;
       info.time_ns = now;
       info.input_time_ns = deadline - static_cast<std::int64_t>(period_ns);
+      info.start_delay_ns = now - deadline;
       {
         rt::AudioThreadScope scope;
         cb_.process(AudioView<const float>(in_.view()).channels(0, nin), out_.view().channels(0, nout), info);
@@ -406,6 +408,12 @@ class JackDevice final : public Device {
     info.time_ns = now;
     info.input_time_ns = now - static_cast<std::int64_t>(static_cast<double>(self->n_.input_latency_frames) * 1e9 /
                                                          self->n_.sample_rate);
+    jack_nframes_t cycle_frames = 0;
+    jack_time_t cycle_usecs = 0, next_usecs = 0;
+    float period_usecs = 0;
+    // Both on JACK's clock: when this cycle began at the driver, and now.
+    if (jack_get_cycle_times(self->client_, &cycle_frames, &cycle_usecs, &next_usecs, &period_usecs) == 0)
+      info.start_delay_ns = static_cast<std::int64_t>(jack_get_time() - cycle_usecs) * 1000;
     self->cb_.process(in, out, info);
     self->frames_ += nframes;
     return 0;

@@ -100,6 +100,16 @@ void Engine::start() {
   if (running_.load()) return;
   if (failed_.load()) throw StreamError("engine: the device failed earlier: " + error_);
   if (ring_) ring_->reopen();
+  // Warm-up: run the chain once on silence from this (non-real-time) thread, so that the first real
+  // callbacks do not pay for lazy symbol binding and first-touch page faults of the processors' code and
+  // state; then reset it to the freshly prepared state.
+  if (!chain_.empty()) {
+    AudioView<float> w = work_.view();
+    w.clear();
+    for (const auto& p : chain_) p->process(AudioView<const float>(w), w);
+    for (const auto& p : chain_) p->reset();
+    w.clear();
+  }
   device_->start();
   running_.store(true);
   watch_.store(true);
@@ -210,6 +220,7 @@ void Engine::process(AudioView<const float> in, AudioView<float> out, const Call
   frames_.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
   callbacks_.fetch_add(1, std::memory_order_relaxed);
   load_.record(Clock::now_ns() - t0, budget_ns_);
+  if (info.start_delay_ns >= 0) wakeup_.record(info.start_delay_ns + (t0 - info.time_ns), budget_ns_);
 }
 
 void Engine::run_latency(AudioView<const float> in, AudioView<float> work, std::int64_t frame) noexcept {
@@ -299,6 +310,7 @@ EngineStats Engine::stats() const {
   s.frames = frames_.load(std::memory_order_relaxed);
   s.callbacks = callbacks_.load(std::memory_order_relaxed);
   s.load = load_.stats();
+  s.wakeup = wakeup_.stats();
   s.xruns = device_->xruns();
   if (ring_) {
     const RingLoss l = ring_->loss();

@@ -51,7 +51,7 @@ std::string tail_of(const std::string& path) {
 }
 
 std::string find_jackd() {
-  const char* path = std::getenv("PATH");
+  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): percept never modifies the environment
   std::stringstream ss(path ? path : "/usr/bin:/bin");
   std::string dir;
   while (std::getline(ss, dir, ':')) {
@@ -81,7 +81,10 @@ JackDummyServer::JackDummyServer(Options options) : options_(std::move(options))
                                    "-p",  std::to_string(options_.period),
                                    "-C",  std::to_string(options_.capture_channels),
                                    "-P",  std::to_string(options_.playback_channels)};
+  if (options_.realtime && options_.realtime_priority > 0)
+    args.insert(args.begin() + 4, {"-P", std::to_string(options_.realtime_priority)});
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::int64_t deadline = Clock::now_ns() + Clock::from_seconds(options_.start_timeout_s);
@@ -111,17 +114,23 @@ JackDummyServer::JackDummyServer(Options options) : options_(std::move(options))
         break;
       }
       if (Clock::now_ns() > deadline) {
+        const std::string log = tail_of(log_);
         stop();
+        std::error_code ec;
+        std::filesystem::remove(log_, ec);
         throw DeviceError("jackd (server '" + name_ + "') did not accept clients within " +
-                          std::to_string(options_.start_timeout_s) + " s: " + tail_of(log_));
+                          std::to_string(options_.start_timeout_s) + " s: " + log);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (!exited) return;
     // JACK allows 8 servers per machine; when they are all taken (parallel tests), wait for a free slot.
     const std::string log = tail_of(log_);
-    if (log.find("Too many servers") == std::string::npos || Clock::now_ns() > deadline)
+    if (log.find("Too many servers") == std::string::npos || Clock::now_ns() > deadline) {
+      std::error_code ec;
+      std::filesystem::remove(log_, ec);
       throw DeviceError("jackd (dummy driver, server '" + name_ + "') exited at start: " + log);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
 }

@@ -98,6 +98,9 @@ struct CallbackInfo {
   std::int64_t frame = 0;          ///< absolute index of the first frame of this block (since start)
   std::int64_t time_ns = 0;        ///< Clock time the callback started
   std::int64_t input_time_ns = 0;  ///< Clock time the first input frame was captured (estimate)
+  /// How long after its period began at the device the callback started (ns), measured on the device's
+  /// own clock (the virtual device's deadline, JACK's cycle start); -1 when the device does not say.
+  std::int64_t start_delay_ns = -1;
 };
 
 /// Implemented by the engine. process() runs on the audio thread: it must not allocate, lock, make

@@ -71,6 +71,10 @@ struct EngineStats {
   std::int64_t frames = 0;  ///< frames through the callback
   std::int64_t callbacks = 0;
   LoadStats load;
+  /// How late the callback started after its period began (fraction of the period; callbacks = 0 when
+  /// the device does not report cycle starts). High values here with a low `load` mean the platform did
+  /// not schedule the audio thread in time: not time spent in percept.
+  LoadStats wakeup;
   std::int64_t xruns = 0;        ///< over/underruns the device or server reported
   std::int64_t frames_lost = 0;  ///< captured frames the reader never got (including ones not yet noticed)
   std::int64_t overrun_events = 0;
@@ -146,6 +150,7 @@ class Engine final : public DeviceCallback {
   bool prerolled_ = false;  // audio thread only
 
   LoadHistogram load_;
+  LoadHistogram wakeup_;
   std::atomic<std::int64_t> frames_{0};
   std::atomic<std::int64_t> callbacks_{0};
   static constexpr std::size_t kMeterChannels = 16;

@@ -20,8 +20,9 @@ class JackDummyServer {
     std::size_t period = 64;
     int capture_channels = 2;
     int playback_channels = 2;
-    std::string name;      ///< empty: "percept-<pid>-<n>"
-    bool realtime = true;  ///< -R (SCHED_FIFO where permitted; jackd carries on without it otherwise)
+    std::string name;           ///< empty: "percept-<pid>-<n>"
+    bool realtime = true;       ///< -R (SCHED_FIFO where permitted; jackd carries on without it otherwise)
+    int realtime_priority = 0;  ///< -P: server SCHED_FIFO priority (clients run 5 below); 0 = jackd default (10)
     double start_timeout_s = 10.0;
   };
 
