@@ -149,6 +149,32 @@ def bench_polar(n):
     print(f"(cv2 threads: {cv2.getNumThreads()}; percept splits maps of >= 100k pixels over two threads)")
 
 
+def bench_kernels(n):
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    gray = img[..., 1].copy()
+    f32 = gray.astype(np.float32)
+    rows = [
+        ("BGR->gray", lambda: vision.cvt_color(img, "bgr2gray"), lambda: cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), "cv2"),
+        ("BGR->YUV", lambda: vision.cvt_color(img, "bgr2yuv"), lambda: cv2.cvtColor(img, cv2.COLOR_BGR2YUV), "cv2"),
+        ("histogram 256 bins of a BGR frame", lambda: vision.histogram(img, 256, (0, 256)),
+         lambda: np.histogram(img, 256, (0, 256)), "numpy"),
+        ("DoG sigma 1 / 2, gray float32", lambda: vision.difference_of_gaussians(f32, 1.0, 2.0),
+         lambda: cv2.GaussianBlur(f32, (0, 0), 1.0) - cv2.GaussianBlur(f32, (0, 0), 2.0), "cv2"),
+        ("abs frame difference", lambda: vision.frame_diff(img, img[::-1]), lambda: cv2.absdiff(img, img[::-1]),
+         "cv2"),
+        ("resize 640x480 -> 320x240 area", lambda: vision.resize(img, (320, 240), "area"),
+         lambda: cv2.resize(img, (320, 240), interpolation=cv2.INTER_AREA), "cv2"),
+    ]
+    print(f"\n## Other kernels on a 640x480 frame, median of {n} calls (same results: see tests/python/test_vision.py)")
+    print("| kernel | percept ms | peer | peer ms | peer / percept |")
+    print("|---|---:|---|---:|---:|")
+    for name, ours, theirs, peer in rows:
+        a = timeit(ours, n)[0]
+        b = timeit(theirs, n if peer != "numpy" else max(3, n // 20))[0]
+        print(f"| {name} | {a:.3f} | {peer} | {b:.3f} | {b / a:.2f}x |")
+
+
 def bench_live(reads):
     port = 30000 + os.getpid() % 20000
     server = subprocess.Popen(["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
@@ -214,6 +240,7 @@ def main():
           f"cv2 {cv2.__version__}, av {av.__version__}, numpy {np.__version__})")
     bench_decode(a.frames, a.rounds)
     bench_polar(a.polar_calls)
+    bench_kernels(max(20, a.polar_calls // 2))
     if not a.skip_live:
         bench_live(a.reads)
 

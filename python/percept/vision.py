@@ -34,8 +34,10 @@ def resize(image: np.ndarray, size: Tuple[int, int], interpolation: str = "linea
 
 
 def histogram(a, bins: int = 10, range: Optional[Tuple[float, float]] = None):  # noqa: A002  (numpy's name)
-    """``numpy.histogram(a, bins, range)`` for uint8/float32/float64 data: ``(counts, edges)``."""
+    """``numpy.histogram(a, bins, range)`` for integer, float32 and float64 data: ``(counts, edges)``."""
     a = np.asarray(a)
+    if a.dtype.kind in "iu" and a.dtype != np.uint8:
+        a = a.astype(np.float64)  # numpy bins integer data in float64 too
     if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)):
         raise _percept.ParameterError("histogram: bins must be an integer (uniform bins)")
     return _percept._vision_histogram(a, int(bins), None if range is None else (float(range[0]), float(range[1])))

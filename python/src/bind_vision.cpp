@@ -276,14 +276,20 @@ void bind_vision(py::module_& m) {
           py::arg("image"))
       .def(
           "apply_into",
-          [](const PolarMap& map, const py::object& img, py::array_t<std::uint8_t, py::array::c_style> out) {
+          [](const PolarMap& map, const py::object& img, const py::array& out) {
             auto in = as_image<std::uint8_t>(img, "PolarMap.apply");
             const auto& s = map.spec();
             const int c = in.view.channels;
-            const bool ok = (c == 1 ? out.ndim() == 2 : out.ndim() == 3 && out.shape(2) == c) &&
+            // `out` is written in place: it must already be the right array (no silent converted copy).
+            const bool ok = out.dtype().is(py::dtype::of<std::uint8_t>()) && (out.flags() & py::array::c_style) != 0 &&
+                            (c == 1 ? out.ndim() == 2 : out.ndim() == 3 && out.shape(2) == c) &&
                             out.shape(0) == s.height && out.shape(1) == s.width && out.writeable();
-            if (!ok) throw InvalidArgument("PolarMap.apply: `out` must be a writable uint8 array of the output shape");
-            auto ov = ImageView<std::uint8_t>(out.mutable_data(), s.height, s.width, c);
+            if (!ok)
+              throw InvalidArgument("PolarMap.apply: `out` must be a writable, C-contiguous uint8 array of shape (" +
+                                    std::to_string(s.height) + ", " + std::to_string(s.width) +
+                                    (c == 1 ? ")" : ", " + std::to_string(c) + ")"));
+            auto ov = ImageView<std::uint8_t>(static_cast<std::uint8_t*>(py::array(out).mutable_data()), s.height,
+                                              s.width, c);
             py::gil_scoped_release nogil;
             map.apply(in.view, ov);
           },

@@ -17,11 +17,13 @@ const VideoInfo& VideoReader::info() const {
   return input_->info();
 }
 std::shared_ptr<VideoFrame> VideoReader::read() {
+  std::lock_guard lock(mutex_);
   std::shared_ptr<VideoFrame> f;
   if (!input_->read(f)) return nullptr;
   return f;
 }
 void VideoReader::seek(double seconds) {
+  std::lock_guard lock(mutex_);
   input_->seek(seconds);
 }
 

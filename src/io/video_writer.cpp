@@ -144,6 +144,11 @@ VideoWriter::~VideoWriter() {
 }
 
 void VideoWriter::write(const std::uint8_t* data, std::size_t size, double pts) {
+  std::lock_guard lock(mutex_);
+  write_locked(data, size, pts);
+}
+
+void VideoWriter::write_locked(const std::uint8_t* data, std::size_t size, double pts) {
   if (closed_) throw InvalidArgument("video writer '" + path_ + "' is closed");
   const std::size_t need = VideoFrame::byte_size(width_, height_, options_.input_format);
   if (!data || size != need)
@@ -205,6 +210,11 @@ void VideoWriter::encode(AVFrame* frame) {
 }
 
 void VideoWriter::close() {
+  std::lock_guard lock(mutex_);
+  close_locked();
+}
+
+void VideoWriter::close_locked() {
   if (closed_) return;
   closed_ = true;
   if (!header_written_) return;

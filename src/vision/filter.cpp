@@ -1,11 +1,30 @@
 #include "percept/vision/filter.hpp"
 
+#include <thread>
+
+#include "vectorize.hpp"
+
 #include <cmath>
+#include <exception>
 #include <string>
 
 namespace percept::vision {
 
 namespace {
+PERCEPT_VECTORIZE void axpy(float* __restrict acc, const float* __restrict x, float k, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) acc[i] += k * x[i];
+}
+
+// acc += k * (a + b): two symmetric taps of the kernel at once.
+PERCEPT_VECTORIZE void axpy2(float* __restrict acc, const float* __restrict a, const float* __restrict b, float k,
+                             std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) acc[i] += k * (a[i] + b[i]);
+}
+
+PERCEPT_VECTORIZE void subtract(float* __restrict d, const float* __restrict a, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) d[i] = a[i] - d[i];
+}
+
 int reflect101(int p, int len) {
   if (len == 1) return 0;
   while (p < 0 || p >= len) p = p < 0 ? -p : 2 * len - 2 - p;
@@ -52,21 +71,17 @@ void gaussian_blur(ImageView<const float> src, ImageView<float> dst, double sigm
     }
     float* t = tmp.data() + static_cast<std::size_t>(y) * row_len;
     for (std::size_t i = 0; i < row_len; ++i) t[i] = 0.0f;
-    for (int j = 0; j < n; ++j) {
-      const float kj = k[static_cast<std::size_t>(j)];
-      const float* e = ext.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(c);
-      for (std::size_t i = 0; i < row_len; ++i) t[i] += kj * e[i];
-    }
+    auto tap = [&](int j) { return ext.data() + static_cast<std::size_t>(j) * static_cast<std::size_t>(c); };
+    axpy(t, tap(r), k[static_cast<std::size_t>(r)], row_len);
+    for (int j = 0; j < r; ++j) axpy2(t, tap(j), tap(n - 1 - j), k[static_cast<std::size_t>(j)], row_len);
   }
   // Vertical pass.
   for (int y = 0; y < h; ++y) {
     float* d = dst.row(y);
     for (std::size_t i = 0; i < row_len; ++i) d[i] = 0.0f;
-    for (int j = 0; j < n; ++j) {
-      const float kj = k[static_cast<std::size_t>(j)];
-      const float* t = tmp.data() + static_cast<std::size_t>(reflect101(y + j - r, h)) * row_len;
-      for (std::size_t i = 0; i < row_len; ++i) d[i] += kj * t[i];
-    }
+    auto tap = [&](int j) { return tmp.data() + static_cast<std::size_t>(reflect101(y + j - r, h)) * row_len; };
+    axpy(d, tap(r), k[static_cast<std::size_t>(r)], row_len);
+    for (int j = 0; j < r; ++j) axpy2(d, tap(j), tap(n - 1 - j), k[static_cast<std::size_t>(j)], row_len);
   }
 }
 
@@ -75,13 +90,32 @@ void difference_of_gaussians(ImageView<const float> src, ImageView<float> dst, d
   if (!dst.same_shape(src.height, src.width, src.channels))
     throw InvalidArgument("difference_of_gaussians: output must have the input's shape");
   Image<float> a(src.height, src.width, src.channels);
-  gaussian_blur(src, a.view(), sigma1);
-  gaussian_blur(src, dst, sigma2);
+  // The two blurs are independent: the second runs on a helper thread when there is enough work.
+  if (src.pixels() >= 100000 && std::thread::hardware_concurrency() > 1) {
+    std::exception_ptr failure;
+    std::thread helper([&] {
+      try {
+        gaussian_blur(src, dst, sigma2);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    try {
+      gaussian_blur(src, a.view(), sigma1);
+    } catch (...) {
+      helper.join();
+      throw;
+    }
+    helper.join();
+    if (failure) std::rethrow_exception(failure);
+  } else {
+    gaussian_blur(src, a.view(), sigma1);
+    gaussian_blur(src, dst, sigma2);
+  }
   const std::size_t row_len = static_cast<std::size_t>(src.width) * static_cast<std::size_t>(src.channels);
   for (int y = 0; y < src.height; ++y) {
     float* d = dst.row(y);
-    const float* p = a.view().row(y);
-    for (std::size_t i = 0; i < row_len; ++i) d[i] = p[i] - d[i];
+    subtract(d, a.view().row(y), row_len);
   }
 }
 

@@ -1,11 +1,18 @@
 #include "percept/vision/motion.hpp"
 
+#include "vectorize.hpp"
+
 #include <cstdlib>
 #include <string>
 
 namespace percept::vision {
 
 namespace {
+PERCEPT_VECTORIZE void absdiff_row(const std::uint8_t* __restrict p, const std::uint8_t* __restrict q,
+                                   std::uint8_t* __restrict d, int n) {
+  for (int i = 0; i < n; ++i) d[i] = static_cast<std::uint8_t>(p[i] > q[i] ? p[i] - q[i] : q[i] - p[i]);
+}
+
 void check_pair(const ImageView<const std::uint8_t>& a, const ImageView<const std::uint8_t>& b, const char* what) {
   check_image(a, what);
   check_image(b, what);
@@ -26,7 +33,7 @@ void frame_difference(ImageView<const std::uint8_t> a, ImageView<const std::uint
     const std::uint8_t* p = a.row(y);
     const std::uint8_t* q = b.row(y);
     std::uint8_t* d = dst.row(y);
-    for (int i = 0; i < n; ++i) d[i] = static_cast<std::uint8_t>(p[i] > q[i] ? p[i] - q[i] : q[i] - p[i]);
+    absdiff_row(p, q, d, n);
   }
 }
 

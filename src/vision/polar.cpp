@@ -23,16 +23,39 @@ constexpr int kCoefBits = 15;  // weights in 1/32768 (INTER_REMAP_COEF_BITS)
 constexpr int kShift = kCoefBits - kInterBits;  // 10
 constexpr int kRoundW = 1 << (kShift - 1);
 
-template <class Entry>
-void apply_row_generic(const std::uint8_t* base, std::ptrdiff_t stride, const Entry* lut, std::uint8_t* d, int width,
-                       int cn) {
+struct WeightTable {
+  std::uint16_t w[1024][4];  // by ax | ay << 5: (32-ax)(32-ay), ax(32-ay), (32-ax)ay, ax*ay
+  WeightTable() {
+    for (int ay = 0; ay < kInterTab; ++ay)
+      for (int ax = 0; ax < kInterTab; ++ax) {
+        auto* w4 = w[ax | (ay << kInterBits)];
+        w4[0] = static_cast<std::uint16_t>((kInterTab - ax) * (kInterTab - ay));
+        w4[1] = static_cast<std::uint16_t>(ax * (kInterTab - ay));
+        w4[2] = static_cast<std::uint16_t>((kInterTab - ax) * ay);
+        w4[3] = static_cast<std::uint16_t>(ax * ay);
+      }
+  }
+};
+const WeightTable& weight_table() {
+  static const WeightTable table;
+  return table;
+}
+
+inline void blend(const std::uint8_t* p, std::ptrdiff_t stride, const std::uint16_t* w, std::uint8_t* d, int cn) {
+  const std::uint8_t* q = p + stride;
+  const int w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+  for (int c = 0; c < cn; ++c)
+    d[c] = static_cast<std::uint8_t>((w0 * p[c] + w1 * p[c + cn] + w2 * q[c] + w3 * q[c + cn] + kRoundW) >> kShift);
+}
+
+template <class Pos>
+void apply_row_generic(const std::uint8_t* base, std::ptrdiff_t stride, const Pos* pos, const std::uint16_t* frac,
+                       std::uint8_t* d, int width, int cn) {
+  const auto& tab = weight_table();
   for (int x = 0; x < width; ++x) {
-    const auto& e = lut[x];
-    const std::uint8_t* p = base + static_cast<std::ptrdiff_t>(e.y) * stride + static_cast<std::ptrdiff_t>(e.x) * cn;
-    const std::uint8_t* q = p + stride;
-    const int w0 = e.w[0], w1 = e.w[1], w2 = e.w[2], w3 = e.w[3];
-    for (int c = 0; c < cn; ++c)
-      d[c] = static_cast<std::uint8_t>((w0 * p[c] + w1 * p[c + cn] + w2 * q[c] + w3 * q[c + cn] + kRoundW) >> kShift);
+    const std::uint8_t* p =
+        base + static_cast<std::ptrdiff_t>(pos[x].y) * stride + static_cast<std::ptrdiff_t>(pos[x].x) * cn;
+    blend(p, stride, tab.w[frac[x]], d, cn);
     d += cn;
   }
 }
@@ -40,24 +63,26 @@ void apply_row_generic(const std::uint8_t* base, std::ptrdiff_t stride, const En
 #if defined(__SSE2__)
 // Three interleaved channels, one pixel per iteration: the two source rows' 2x3 neighbours are interleaved
 // (p, q) in 16-bit lanes and multiplied-added with (w0, w2) / (w1, w3) pairs.
-template <class Entry>
-void apply_row_bgr_sse2(const std::uint8_t* base, std::ptrdiff_t stride, const std::uint8_t* src_end, const Entry* lut,
-                        std::uint8_t* d, int width) {
+template <class Pos>
+void apply_row_bgr_sse2(const std::uint8_t* base, std::ptrdiff_t stride, const std::uint8_t* src_end, const Pos* pos,
+                        const std::uint16_t* frac, std::uint8_t* d, int width) {
+  const auto& tab = weight_table();
   const __m128i zero = _mm_setzero_si128();
   const __m128i round = _mm_set1_epi32(kRoundW);
   for (int x = 0; x < width; ++x) {
-    const auto& e = lut[x];
-    const std::uint8_t* p = base + static_cast<std::ptrdiff_t>(e.y) * stride + static_cast<std::ptrdiff_t>(e.x) * 3;
+    const std::uint8_t* p =
+        base + static_cast<std::ptrdiff_t>(pos[x].y) * stride + static_cast<std::ptrdiff_t>(pos[x].x) * 3;
     const std::uint8_t* q = p + stride;
+    const std::uint16_t* w4 = tab.w[frac[x]];
     if (q + 8 > src_end || x == width - 1) {  // an 8-byte load would pass the image end / the row's last pixel
-      apply_row_generic(base, stride, &e, d, 1, 3);
+      blend(p, stride, w4, d, 3);
       d += 3;
       continue;
     }
     std::uint64_t pv, qv, wv;
     std::memcpy(&pv, p, 8);
     std::memcpy(&qv, q, 8);
-    std::memcpy(&wv, e.w, 8);
+    std::memcpy(&wv, w4, 8);
     const __m128i P = _mm_unpacklo_epi8(_mm_cvtsi64_si128(static_cast<long long>(pv)), zero);
     const __m128i Q = _mm_unpacklo_epi8(_mm_cvtsi64_si128(static_cast<long long>(qv)), zero);
     const __m128i w = _mm_cvtsi64_si128(static_cast<long long>(wv));        // w0 w1 w2 w3
@@ -113,7 +138,8 @@ PolarMap::PolarMap(const PolarSpec& spec) : spec_(spec) {
 
   const int W = spec.width, H = spec.height, sw = spec.src_width, sh = spec.src_height;
   const std::size_t n = static_cast<std::size_t>(W) * static_cast<std::size_t>(H);
-  lut_.resize(n);
+  pos_.resize(n);
+  frac_.resize(n);
   map_x_.resize(n);
   map_y_.resize(n);
   std::vector<float> rhos(static_cast<std::size_t>(W));
@@ -133,15 +159,22 @@ PolarMap::PolarMap(const PolarSpec& spec) : spec_(spec) {
       const long x0 = ix >> kInterBits, y0 = iy >> kInterBits;
       const int ax = static_cast<int>(ix & (kInterTab - 1)), ay = static_cast<int>(iy & (kInterTab - 1));
       const int tw[4] = {(kInterTab - ax) * (kInterTab - ay), ax * (kInterTab - ay), (kInterTab - ax) * ay, ax * ay};
+      if (x0 >= 0 && y0 >= 0 && x0 <= sw - 2 && y0 <= sh - 2) {  // all four neighbours inside: the fast path
+        pos_[o] = Pos{static_cast<std::int16_t>(x0), static_cast<std::int16_t>(y0)};
+        frac_[o] = static_cast<std::uint16_t>(ax | (ay << kInterBits));
+        continue;
+      }
       const long bx = std::clamp<long>(x0, 0, sw - 2), by = std::clamp<long>(y0, 0, sh - 2);
-      Entry e{static_cast<std::int16_t>(bx), static_cast<std::int16_t>(by), {0, 0, 0, 0}};
+      pos_[o] = Pos{static_cast<std::int16_t>(bx), static_cast<std::int16_t>(by)};
+      frac_[o] = 0;
+      Fixup e{static_cast<std::uint32_t>(o), pos_[o], {0, 0, 0, 0}};
       for (int t = 0; t < 4; ++t) {
         const long tx = x0 + (t & 1), ty = y0 + (t >> 1);
         if (tx < 0 || ty < 0 || tx >= sw || ty >= sh) continue;  // outside counts as 0
         const auto slot = static_cast<std::size_t>((ty - by) * 2 + (tx - bx));
         e.w[slot] = static_cast<std::uint16_t>(e.w[slot] + tw[t]);
       }
-      lut_[o] = e;
+      fixups_.push_back(e);
     }
   }
 }
@@ -158,14 +191,16 @@ void PolarMap::apply(ImageView<const std::uint8_t> src, ImageView<std::uint8_t> 
   const std::uint8_t* src_end = src.row(src.height - 1) + static_cast<std::ptrdiff_t>(src.width) * src.channels;
   auto rows = [&](int begin, int end) {
     for (int i = begin; i < end; ++i) {
-      const Entry* row = lut_.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(spec_.width);
+      const std::size_t o = static_cast<std::size_t>(i) * static_cast<std::size_t>(spec_.width);
 #if defined(__SSE2__)
       if (src.channels == 3) {
-        apply_row_bgr_sse2(src.data, src.row_stride, src_end, row, dst.row(i), spec_.width);
+        apply_row_bgr_sse2(src.data, src.row_stride, src_end, pos_.data() + o, frac_.data() + o, dst.row(i),
+                           spec_.width);
         continue;
       }
 #endif
-      apply_row_generic(src.data, src.row_stride, row, dst.row(i), spec_.width, src.channels);
+      apply_row_generic(src.data, src.row_stride, pos_.data() + o, frac_.data() + o, dst.row(i), spec_.width,
+                        src.channels);
     }
   };
   // Large maps are split over two threads (rows are independent).
@@ -177,6 +212,15 @@ void PolarMap::apply(ImageView<const std::uint8_t> src, ImageView<std::uint8_t> 
     helper.join();
   } else {
     rows(0, spec_.height);
+  }
+  // Pixels next to or beyond the image border: explicit weights, outside neighbours count as 0.
+  const int cn = src.channels;
+  for (const Fixup& f : fixups_) {
+    const int row = static_cast<int>(f.index / static_cast<std::uint32_t>(spec_.width));
+    const int col = static_cast<int>(f.index % static_cast<std::uint32_t>(spec_.width));
+    const std::uint8_t* p =
+        src.data + static_cast<std::ptrdiff_t>(f.pos.y) * src.row_stride + static_cast<std::ptrdiff_t>(f.pos.x) * cn;
+    blend(p, src.row_stride, f.w, dst.row(row) + static_cast<std::ptrdiff_t>(col) * cn, cn);
   }
 }
 

@@ -179,6 +179,24 @@ def test_read_timeout_raises_instead_of_hanging():
             src.read(timeout=0.05)  # the next frame is due in a second
 
 
+def test_ctrl_c_interrupts_a_waiting_read_and_other_threads_run():
+    import signal
+    import threading
+    with video.VideoSource("lavfi:testsrc2=size=64x48:rate=0.1") as src:  # a frame every 10 s
+        assert src.read(timeout=10) is not None
+        ticks = []
+        worker = threading.Thread(target=lambda: [ticks.append(time.sleep(0.01)) for _ in range(10)])
+        timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+        worker.start()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            src.read()  # waits without the GIL; the signal ends the wait
+        worker.join()
+        timer.join()
+        assert len(ticks) == 10  # the other thread ran while read() waited
+    assert src.closed
+
+
 def test_context_manager_and_exception_release_everything(tmp_path):
     clip = tmp_path / "clip.mp4"
     make_clip(clip, n=10)
@@ -214,6 +232,25 @@ def test_live_udp_stream_latest_frame_age_is_measured():
                 last = f
             assert src.stats["dropped"] > 0
     print(f"latest-frame age over 6 reads every 200 ms: max {max(ages):.1f} ms, mean {np.mean(ages):.1f} ms")
+
+
+def test_http_stream():
+    port = free_port()
+    with Server("-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-c:v", "mpeg2video", "-f", "mpegts",
+                "-listen", "1", f"http://127.0.0.1:{port}/live.ts"):
+        src = None
+        for _ in range(50):
+            try:
+                src = video.VideoSource(f"http://127.0.0.1:{port}/live.ts", mode="every", open_timeout=3)
+                break
+            except percept.StreamError:
+                time.sleep(0.1)
+        assert src is not None
+        with src:
+            got = [src.read(timeout=5) for _ in range(5)]
+            assert src.info["live"] and src.info["size"] == (160, 120)
+    assert [f.index for f in got] == [0, 1, 2, 3, 4]
+    assert all(b.pts > a.pts for a, b in zip(got, got[1:]))
 
 
 def test_tcp_stream_that_dies_ends_cleanly_and_never_hangs():
@@ -318,8 +355,26 @@ def test_writer_rejects_bad_frames(tmp_path):
         wr.write(np.zeros((48, 64, 3), np.uint8))
 
 
-@pytest.mark.skipif(not PERCEPT_CLI.exists(), reason="the percept command is built with the CLI")
+@pytest.mark.parametrize("pixel_format", ["yuv420p", "bgr", "gray"])
+def test_writer_takes_video_frames_directly(tmp_path, pixel_format):
+    out = tmp_path / f"copy_{pixel_format}.mkv"
+    with video.VideoSource("lavfi:" + GRAPH, pixel_format=pixel_format, mode="every") as src:
+        frames = [src.read(timeout=10) for _ in range(10)]
+    with video.VideoWriter(str(out), (320, 240), 30, pixel_format=pixel_format) as wr:
+        for f in frames:
+            wr.write(f)
+    gray = pixel_format == "gray"
+    back = list(video.frames(out, pixel_format="gray" if gray else "bgr"))
+    assert len(back) == 10
+    ref = ffmpeg_raw(GRAPH, 10, "gray" if gray else "bgr24").reshape((10, 240, 320) if gray else (10, 240, 320, 3))
+    assert psnr(back[9].image, ref[9]) > 30
+    with video.VideoWriter(str(tmp_path / "small.mkv"), (160, 120), 30, pixel_format=pixel_format) as wr:
+        with pytest.raises(percept.ParameterError):
+            wr.write(frames[0])  # wrong size
+
+
 def test_cli_probe_grab_record(tmp_path):
+    assert PERCEPT_CLI.exists(), f"build the percept command first ({PERCEPT_CLI})"
     out = subprocess.run([str(PERCEPT_CLI), "video", "probe", "lavfi:" + GRAPH], capture_output=True, text=True,
                          check=True).stdout
     assert "320x240" in out and "lavfi" in out

@@ -64,8 +64,11 @@ def test_histogram_errors_and_channels():
         vision.histogram(np.arange(5.0), 0)
     with pytest.raises(percept.ParameterError):
         vision.histogram(np.arange(5.0), 5, (3, 1))
+    ints = RNG.integers(-1000, 1000, 5000).astype(np.int16)
+    for got, ref in zip(vision.histogram(ints, 37), np.histogram(ints, 37)):
+        np.testing.assert_array_equal(got, ref)
     with pytest.raises(percept.ParameterError):
-        vision.histogram(np.arange(5, dtype=np.int16))
+        vision.histogram(np.arange(5, dtype=np.complex64))
     np.testing.assert_array_equal(vision.histogram(np.array([1.0, np.nan]), 4, (0, 2))[0],
                                   np.histogram(np.array([1.0, np.nan]), 4, (0, 2))[0])
     counts, edges = vision.histogram_channels(NOISE, 32)
@@ -129,6 +132,10 @@ def test_polar_map_tables_and_fovea_mode():
                                                  borderMode=cv2.BORDER_CONSTANT))
     with pytest.raises(percept.ParameterError):
         f(img[:100])  # wrong size
+    with pytest.raises(percept.ParameterError):
+        f(img, np.empty((360, 400, 3), np.uint8)[:, ::2])  # a non-contiguous `out` would be a silent copy
+    with pytest.raises(percept.ParameterError):
+        f(img, np.empty((360, 200, 3), np.float32))
     with pytest.raises(percept.ParameterError):
         vision.PolarMap((640, 480), (0, 10))
     with pytest.raises(percept.ParameterError):

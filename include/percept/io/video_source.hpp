@@ -101,6 +101,7 @@ class VideoReader {
   void seek(double seconds);
 
  private:
+  std::mutex mutex_;  // read/seek from several threads
   std::unique_ptr<VideoInput> input_;
 };
 

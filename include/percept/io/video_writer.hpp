@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "percept/io/video_frame.hpp"
@@ -53,6 +54,10 @@ class VideoWriter {
 
  private:
   void encode(AVFrame* frame);
+  void write_locked(const std::uint8_t* data, std::size_t size, double pts);
+  void close_locked();
+
+  std::mutex mutex_;  // write/close may come from several threads (Python releases the GIL)
 
   std::string path_;
   int width_ = 0;

@@ -54,12 +54,20 @@ class PolarMap {
   [[nodiscard]] double radius(int column) const noexcept;
 
  private:
-  struct Entry {
-    std::int16_t x, y;   // top-left neighbour (clamped so that x+1, y+1 stay inside)
-    std::uint16_t w[4];  // weights / 32 of (x,y) (x+1,y) (x,y+1) (x+1,y+1): sum 1024, or less at the border
+  struct Pos {
+    std::int16_t x, y;  // top-left neighbour
+  };
+  // An output pixel whose neighbours are partly or wholly outside the image: explicit weights (outside = 0)
+  // around a neighbour position clamped inside. Written after the fast pass.
+  struct Fixup {
+    std::uint32_t index;  // output pixel (row * width + column)
+    Pos pos;
+    std::uint16_t w[4];  // weights / 32 of (x,y) (x+1,y) (x,y+1) (x+1,y+1)
   };
   PolarSpec spec_;
-  std::vector<Entry> lut_;
+  std::vector<Pos> pos_;             // per output pixel
+  std::vector<std::uint16_t> frac_;  // per output pixel: ax | ay << 5, the position's 1/32-pixel fraction
+  std::vector<Fixup> fixups_;
   std::vector<float> map_x_, map_y_;
 };
 
