@@ -15,7 +15,7 @@ build=(
   ffmpeg sox espeak-ng
 )
 bench=(
-  python3-numba python3-opencv python3-av python3-torch python3-torchaudio stress-ng time
+  python3-numba python3-opencv python3-av python3-torch python3-torchaudio stress-ng time python3-psutil
 )
 
 want=("${build[@]}")

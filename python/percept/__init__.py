@@ -55,11 +55,16 @@ from ._analysis_b import (  # noqa: F401,E402  (analysis part B: constant-Q, tun
     StreamingChromaCQT, StreamingCQT, cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin,
 )
 from . import decompose, display, effects  # noqa: F401,E402
+from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
+from . import sensors  # noqa: F401
+from .sensors import AVCapture  # noqa: F401
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError", "Processor",
+    "AVCapture", "sensors",
+    "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
     "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis",

@@ -206,15 +206,18 @@ void MediaInput::open_input() {
     if (url.find("://") != std::string::npos || rc == AVERROR_EXIT) throw StreamError(msg);
     throw FormatError(msg);
   }
+  std::error_code ec;
+  paced_ = options_.realtime && (options_.format == "lavfi" ||
+                                 (url.find("://") == std::string::npos && std::filesystem::is_regular_file(url, ec)));
+  // A live input: the packets read while probing are not replayed afterwards. They arrived in one burst
+  // long ago, and would both be stale and spoil the (arrival - pts) offset estimate.
+  if (!paced_) ic_->flags |= AVFMT_FLAG_NOBUFFER;
   rc = avformat_find_stream_info(ic_, nullptr);
   if (rc < 0) {
     close_input();
     throw FormatError("cannot read the streams of '" + url + "': " + av_error(rc));
   }
   io_deadline_ns_.store(0);
-  std::error_code ec;
-  paced_ = options_.realtime && (options_.format == "lavfi" ||
-                                 (url.find("://") == std::string::npos && std::filesystem::is_regular_file(url, ec)));
   video_index_ = options_.video ? av_find_best_stream(ic_, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0) : -1;
   audio_index_ = options_.audio ? av_find_best_stream(ic_, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0) : -1;
   if (video_index_ < 0) video_index_ = -1;
@@ -332,13 +335,20 @@ void MediaInput::run() noexcept {
           }
           // A video frame is due at its presentation time; an audio packet when its last sample is,
           // as a live device delivers a block once it has captured it.
-          const std::int64_t dur_ns = si == audio_index_ && pkt_->duration > 0
-                                          ? av_rescale_q(pkt_->duration, tb, AVRational{1, 1'000'000'000})
-                                          : 0;
+          std::int64_t dur_ns = 0;
+          if (si == audio_index_) {
+            if (pkt_->duration > 0) {
+              dur_ns = av_rescale_q(pkt_->duration, tb, AVRational{1, 1'000'000'000});
+            } else if (const int samples = av_get_audio_frame_duration2(ic_->streams[si]->codecpar, pkt_->size);
+                       samples > 0) {
+              dur_ns = av_rescale(samples, 1'000'000'000, ic_->streams[si]->codecpar->sample_rate);
+            }
+          }
           const std::int64_t due = pace_base_clock_ + (pts_ns + dur_ns - pace_base_pts_);
           while (!stop_.load() && Clock::now_ns() < due)
             std::this_thread::sleep_for(
                 std::chrono::nanoseconds(std::min<std::int64_t>(due - Clock::now_ns(), 20'000'000)));
+          if (stop_.load()) return;  // stopped while waiting: this packet has not happened yet
           arrival = std::max(Clock::now_ns(), due);
         }
         // Paced: the mapping is known exactly. Live: the smallest delay seen so far is the best
@@ -388,8 +398,12 @@ void MediaInput::deliver_video(AVFrame* f, std::int64_t arrival) {
   const int stride[1] = {w * 3};
   sws_scale(sws_, f->data, f->linesize, 0, f->height, dst, stride);
   std::int64_t t = arrival;
-  if (options_.timestamps == MediaTimestamps::Pts && f->best_effort_timestamp != AV_NOPTS_VALUE)
-    t = to_clock(f->best_effort_timestamp, ic_->streams[video_index_]->time_base);
+  if (options_.timestamps == MediaTimestamps::Pts) {
+    if (f->pts != AV_NOPTS_VALUE)
+      t = to_clock(f->pts, ic_->streams[video_index_]->time_base);
+    else if (last_video_t_ != std::numeric_limits<std::int64_t>::min())
+      t = last_video_t_ + static_cast<std::int64_t>(1e9 / video_format_.nominal_rate);
+  }
   t = std::max(t, last_video_t_ + 1);
   last_video_t_ = t;
   std::lock_guard lock(sinks_mutex_);
@@ -417,12 +431,25 @@ void MediaInput::deliver_audio(AVFrame* f, std::int64_t arrival) {
   if (n <= 0) return;
   const double period = 1e9 / static_cast<double>(f->sample_rate);
   std::int64_t t0 = arrival - static_cast<std::int64_t>(static_cast<double>(n - 1) * period);
-  if (options_.timestamps == MediaTimestamps::Pts && f->best_effort_timestamp != AV_NOPTS_VALUE)
-    t0 = to_clock(f->best_effort_timestamp, ic_->streams[audio_index_]->time_base);
-  if (t0 <= last_audio_t_) t0 = last_audio_t_ + 1;
+  if (options_.timestamps == MediaTimestamps::Pts) {
+    if (f->pts != AV_NOPTS_VALUE)
+      t0 = to_clock(f->pts, ic_->streams[audio_index_]->time_base);
+    else if (last_audio_t_ != std::numeric_limits<std::int64_t>::min())      // a frame without pts (several
+      t0 = last_audio_t_ + static_cast<std::int64_t>(std::llround(period));  // frames in one PES): continue
+  }
+  // Times never go back. When the offset estimate drops (a packet arrived earlier, relative to its pts,
+  // than any before), the new block would overlap the samples already stamped: its samples then follow
+  // the previous ones at 90 % of the sample period, so the stamps converge on the better estimate
+  // (10 ms per 100 ms of audio) without a jump and without ever running backwards.
   times_.resize(static_cast<std::size_t>(n));
-  for (int k = 0; k < n; ++k)
-    times_[static_cast<std::size_t>(k)] = t0 + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period));
+  std::int64_t prev = last_audio_t_;
+  const auto min_step = static_cast<std::int64_t>(std::llround(0.9 * period));
+  for (int k = 0; k < n; ++k) {
+    std::int64_t t = t0 + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period));
+    if (prev != std::numeric_limits<std::int64_t>::min() && t < prev + min_step) t = prev + min_step;
+    times_[static_cast<std::size_t>(k)] = t;
+    prev = t;
+  }
   last_audio_t_ = times_.back();
   std::lock_guard lock(sinks_mutex_);
   if (audio_sink_) audio_sink_->feed(audio_buf_.data(), static_cast<std::size_t>(n), times_.data());

@@ -112,6 +112,8 @@ struct Recorder::Impl {
       if (complete) {
         v.set("items", json::Value::of(s.items));
         v.set("lost", json::Value::of(s.lost));
+        const SourceStats st = s.source->stats();
+        if (st.state == SourceState::Failed) v.set("error", json::Value::of(st.error));
       }
       list.array.push_back(std::move(v));
     }
@@ -436,6 +438,7 @@ SessionInfo parse_manifest(const fs::path& dir) {
     s.continuous = cont.type == json::Value::Type::Bool && cont.boolean;
     for (const auto& f : v.at("fields", where).array) s.fields.push_back(f.string);
     if (const json::Value* lost = v.find("lost")) s.lost = lost->is_integer ? lost->integer : 0;
+    if (const json::Value* err = v.find("error"); err && err->type == json::Value::Type::String) s.error = err->string;
     if (s.file.find('/') != std::string::npos || s.file.find("..") != std::string::npos)
       throw FormatError(where + ": stream file '" + s.file + "' is outside the session");
     info.streams.push_back(std::move(s));
@@ -476,20 +479,37 @@ SessionStream load_stream(const fs::path& dir, const SessionStreamInfo& si, bool
     out.info.lost = std::max(si.lost, index_lost(rows));
   } else if (si.continuous) {
     const auto rows = read_index(dir / si.index_file);
-    const io::AudioFileInfo ai = io::audio_file_info(file.string());
-    const std::int64_t n = ai.frames;
-    c.t_ns = expand_times(rows, n, si.nominal_rate, file.string());
-    if (with_data && n > 0) {
+    // libsndfile reads WAV (its header is rewritten at every flush) and finished FLAC files; a FLAC
+    // file cut by a crash has no length in its header, and is decoded with FFmpeg instead.
+    std::vector<float> interleaved;
+    std::int64_t n = 0;
+    bool have_samples = false;
+    try {
+      n = io::audio_file_info(file.string()).frames;
+    } catch (const FormatError&) {
+      int ch = 0, sr = 0;
+      interleaved = detail::decode_audio_float(file.string(), ch, sr);
+      if (ch != static_cast<int>(f.item_elements()))
+        throw FormatError("'" + file.string() + "' has " + std::to_string(ch) + " channels, the manifest says " +
+                          std::to_string(f.item_elements()));
+      n = static_cast<std::int64_t>(interleaved.size()) / ch;
+      have_samples = true;
+    }
+    if (with_data && n > 0 && !have_samples) {
       int sr = 0;
       io::ReadOptions ro;
       ro.reader.allow_truncated = true;
       AudioBuffer<float> a = io::read_audio<float>(file.string(), sr, ro);
       const std::size_t ch = a.num_channels(), frames = a.num_frames();
-      c.t_ns = expand_times(rows, static_cast<std::int64_t>(frames), si.nominal_rate, file.string());
-      c.data.resize(frames * ch * sizeof(float));
-      auto* dst = reinterpret_cast<float*>(c.data.data());
+      interleaved.resize(frames * ch);
       for (std::size_t i = 0; i < frames; ++i)
-        for (std::size_t k = 0; k < ch; ++k) dst[i * ch + k] = a.channel(k)[i];
+        for (std::size_t k = 0; k < ch; ++k) interleaved[i * ch + k] = a.channel(k)[i];
+      n = static_cast<std::int64_t>(frames);
+    }
+    c.t_ns = expand_times(rows, n, si.nominal_rate, file.string());
+    if (with_data) {
+      c.data.resize(interleaved.size() * sizeof(float));
+      std::memcpy(c.data.data(), interleaved.data(), c.data.size());
     }
     out.info.lost = std::max(si.lost, index_lost(rows));
   } else {

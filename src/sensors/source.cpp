@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <exception>
 
@@ -84,7 +85,10 @@ void ThreadedSource::start() {
     std::lock_guard lock(mutex_);
     if (state_ == SourceState::Running) return;
   }
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {  // a previous run that ended or failed by itself: finish it properly
+    thread_.join();
+    close();
+  }
   stop_requested_.store(false, std::memory_order_release);
   open();  // errors reach the caller; the source stays Idle
   {
@@ -205,7 +209,7 @@ void ThreadedSource::push_uniform(const void* data, std::size_t n, std::int64_t 
   thread_local std::vector<std::int64_t> times;
   times.resize(n);
   for (std::size_t k = 0; k < n; ++k)
-    times[k] = t_first_ns + static_cast<std::int64_t>(static_cast<double>(k) * period_ns + 0.5);
+    times[k] = t_first_ns + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period_ns));
   push(data, n, times.data());
 }
 
@@ -329,7 +333,8 @@ StreamFormat polling_format(double rate_hz, const std::vector<std::string>& fiel
 }
 }  // namespace
 
-PollingSource::PollingSource(Function fn, double rate_hz, std::vector<std::string> fields, double history_seconds)
+PollingSource::PollingSource(Function fn, double rate_hz, const std::vector<std::string>& fields,
+                             double history_seconds)
     : ThreadedSource(polling_format(rate_hz, fields), history_seconds), fn_(std::move(fn)), period_ns_(1e9 / rate_hz) {
   if (!fn_) throw InvalidArgument("PollingSource: no function given");
 }

@@ -52,6 +52,10 @@ std::vector<std::string> read_lines(const std::string& path);
 /// out. `width`/`height` receive the size.
 std::vector<std::uint8_t> decode_video_bgr(const std::string& path, std::size_t& frames, int& width, int& height);
 
+/// Decodes an audio file with FFmpeg into interleaved float32 (what libsndfile refuses: a FLAC file whose
+/// header was never finalised because the recording was killed). Frames after a cut are left out.
+std::vector<float> decode_audio_float(const std::string& path, int& channels, int& sample_rate);
+
 /// Counts the frames of a video file without decoding them (packets of its video stream).
 std::size_t count_video_frames(const std::string& path, int& width, int& height);
 

@@ -6,6 +6,7 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
+#include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 }
 
@@ -241,6 +242,67 @@ std::vector<std::uint8_t> decode_video_bgr(const std::string& path, std::size_t&
     // A file cut by a crash ends inside a fragment: read errors end the stream, frames before stay.
     while (av_read_frame(ic, pkt) >= 0) {
       if (pkt->stream_index == vs && avcodec_send_packet(dec, pkt) >= 0) take();
+      av_packet_unref(pkt);
+    }
+    avcodec_send_packet(dec, nullptr);
+    take();
+  } catch (...) {
+    cleanup();
+    throw;
+  }
+  cleanup();
+  return out;
+}
+
+std::vector<float> decode_audio_float(const std::string& path, int& channels, int& sample_rate) {
+  AVFormatContext* ic = nullptr;
+  int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
+  if (rc < 0) {
+    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + av_error(rc));
+    throw FormatError("cannot read audio '" + path + "': " + av_error(rc));
+  }
+  std::vector<float> out;
+  AVCodecContext* dec = nullptr;
+  AVPacket* pkt = av_packet_alloc();
+  AVFrame* frame = av_frame_alloc();
+  SwrContext* swr = nullptr;
+  auto cleanup = [&] {
+    swr_free(&swr);
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    avformat_close_input(&ic);
+  };
+  try {
+    avformat_find_stream_info(ic, nullptr);
+    const int as = av_find_best_stream(ic, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (as < 0) throw FormatError("'" + path + "' has no audio stream");
+    const AVCodec* codec = avcodec_find_decoder(ic->streams[as]->codecpar->codec_id);
+    if (!codec) throw FormatError("'" + path + "': no decoder for its audio codec");
+    dec = avcodec_alloc_context3(codec);
+    avcodec_parameters_to_context(dec, ic->streams[as]->codecpar);
+    rc = avcodec_open2(dec, codec, nullptr);
+    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + av_error(rc));
+    channels = dec->ch_layout.nb_channels;
+    sample_rate = dec->sample_rate;
+    auto take = [&] {
+      while (avcodec_receive_frame(dec, frame) >= 0) {
+        if (!swr) {
+          if (swr_alloc_set_opts2(&swr, &frame->ch_layout, AV_SAMPLE_FMT_FLT, frame->sample_rate, &frame->ch_layout,
+                                  static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr) < 0 ||
+              swr_init(swr) < 0)
+            throw FormatError("'" + path + "': cannot convert its samples to float");
+        }
+        const std::size_t old = out.size();
+        out.resize(old + static_cast<std::size_t>(frame->nb_samples) * static_cast<std::size_t>(channels));
+        auto* dst = reinterpret_cast<std::uint8_t*>(out.data() + old);
+        const int n = swr_convert(swr, &dst, frame->nb_samples, const_cast<const std::uint8_t**>(frame->extended_data),
+                                  frame->nb_samples);
+        out.resize(old + static_cast<std::size_t>(std::max(n, 0)) * static_cast<std::size_t>(channels));
+      }
+    };
+    while (av_read_frame(ic, pkt) >= 0) {  // a cut at the end ends the stream; frames before it stay
+      if (pkt->stream_index == as && avcodec_send_packet(dec, pkt) >= 0) take();
       av_packet_unref(pkt);
     }
     avcodec_send_packet(dec, nullptr);

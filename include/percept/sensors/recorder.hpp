@@ -87,6 +87,7 @@ struct SessionStreamInfo {
   std::int64_t first_t_ns = 0;
   std::int64_t last_t_ns = 0;
   std::int64_t lost = 0;  ///< gaps recorded in the index (or in the manifest at stop)
+  std::string error;      ///< why the source failed during the recording ("" when it did not)
 };
 
 struct SessionInfo {

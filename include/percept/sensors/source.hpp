@@ -193,7 +193,7 @@ class ThreadedSource : public Source {
 class PollingSource : public ThreadedSource {
  public:
   using Function = std::function<std::vector<double>()>;
-  PollingSource(Function fn, double rate_hz, std::vector<std::string> fields, double history_seconds = 60.0);
+  PollingSource(Function fn, double rate_hz, const std::vector<std::string>& fields, double history_seconds = 60.0);
   ~PollingSource() override;
 
  protected:
