@@ -7,6 +7,7 @@ like librosa. Every error percept raises derives from :class:`percept.Error`.
 
 from ._percept import (  # noqa: F401  (re-exported)
     AudioInfo,
+    CQTProcessor,
     DeviceError,
     Error,
     FileError,
@@ -20,7 +21,11 @@ from ._percept import (  # noqa: F401  (re-exported)
     clock,
     clock_ns,
 )
+
+# Audio files (librosa / soundfile / pedalboard style)
 from ._io import AudioFile, get_duration, info, load, resample, write  # noqa: F401
+
+# Real-time audio: devices and streams (sounddevice style)
 from ._streams import (  # noqa: F401
     Duplex,
     InputStream,
@@ -30,7 +35,9 @@ from ._streams import (  # noqa: F401
     engine_chain,
     host_apis,
 )
-from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.feature & co.)
+
+# Analysis with librosa's names and defaults
+from ._spectral import (  # noqa: F401
     amplitude_to_db,
     db_to_amplitude,
     db_to_power,
@@ -47,31 +54,55 @@ from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.fe
     stft,
     time_to_frames,
 )
-from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
-from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
-from . import dsp  # noqa: F401  (percept.dsp: processors, filter design)
-from ._percept import CQTProcessor  # noqa: F401,E402
-from ._analysis_b import (  # noqa: F401,E402  (analysis part B: constant-Q, tuning, YIN, streaming CQT)
-    StreamingChromaCQT, StreamingCQT, cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin,
+from ._analysis_b import (  # noqa: F401
+    StreamingChromaCQT,
+    StreamingCQT,
+    cqt,
+    cqt_frequencies,
+    estimate_tuning,
+    pitch_tuning,
+    vqt,
+    yin,
 )
-from . import decompose, display, effects  # noqa: F401,E402
-from . import video, vision  # noqa: F401,E402  (percept.video, percept.vision)
-from . import sensors  # noqa: F401
-from .sensors import AVCapture  # noqa: F401
+
+# Namespaces: percept.feature, percept.dsp, percept.video, ...
+from . import (  # noqa: F401,E402
+    batch,
+    beat,
+    decompose,
+    display,
+    dsp,
+    effects,
+    feature,
+    filters,
+    onset,
+    sensors,
+    streaming,
+    util,
+    video,
+    vision,
+)
+from .sensors import AVCapture  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError", "Processor",
-    "AVCapture", "sensors",
-    "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError",
-    "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
-    "get_duration", "info", "load", "resample", "write",
+    # core
+    "Error", "ParameterError", "FileError", "FormatError", "DeviceError", "StreamError", "TimeoutError",
+    "Processor", "clock", "clock_ns",
+    # audio files
+    "AudioFile", "AudioInfo", "ReadableAudioFile", "WritableAudioFile", "get_duration", "info", "load",
+    "resample", "write",
+    # streams
     "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis",
-    "amplitude_to_db", "batch", "beat", "db_to_amplitude", "db_to_power", "feature", "fft_frequencies", "filters",
-    "frames_to_samples", "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz",
-    "onset", "power_to_db", "samples_to_frames", "stft", "streaming", "time_to_frames", "util",
-    "dsp", "get_duration", "info", "load", "resample", "write",
-    "CQTProcessor", "StreamingCQT", "StreamingChromaCQT", "cqt", "cqt_frequencies", "decompose", "display", "effects",
-    "estimate_tuning", "pitch_tuning", "vqt", "yin",
+    # analysis
+    "amplitude_to_db", "db_to_amplitude", "db_to_power", "fft_frequencies", "frames_to_samples",
+    "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz", "power_to_db",
+    "samples_to_frames", "stft", "time_to_frames", "CQTProcessor", "StreamingCQT", "StreamingChromaCQT", "cqt",
+    "cqt_frequencies", "estimate_tuning", "pitch_tuning", "vqt", "yin",
+    # capture of everything on one clock
+    "AVCapture",
+    # namespaces
+    "batch", "beat", "decompose", "display", "dsp", "effects", "feature", "filters", "onset", "sensors",
+    "streaming", "util", "video", "vision",
 ]
