@@ -27,7 +27,6 @@ from ._streams import (  # noqa: F401
     JackDummyServer,
     OutputStream,
     devices,
-    engine_chain,
     host_apis,
 )
 from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.feature & co.)
@@ -62,7 +61,7 @@ __all__ = [
     "AudioFile", "AudioInfo", "DeviceError", "Error", "FileError", "FormatError", "ParameterError", "Processor",
     "ReadableAudioFile", "StreamError", "TimeoutError", "WritableAudioFile", "clock", "clock_ns",
     "get_duration", "info", "load", "resample", "write",
-    "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis",
+    "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "host_apis",
     "amplitude_to_db", "batch", "beat", "db_to_amplitude", "db_to_power", "feature", "fft_frequencies", "filters",
     "frames_to_samples", "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz",
     "onset", "power_to_db", "samples_to_frames", "stft", "streaming", "time_to_frames", "util",

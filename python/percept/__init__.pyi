@@ -19,6 +19,14 @@ from ._percept import (
     clock as clock,
     clock_ns as clock_ns,
 )
+from ._streams import (
+    Duplex as Duplex,
+    InputStream as InputStream,
+    JackDummyServer as JackDummyServer,
+    OutputStream as OutputStream,
+    devices as devices,
+    host_apis as host_apis,
+)
 
 _Path = Union[str, PathLike[str]]
 __version__: str
