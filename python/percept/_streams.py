@@ -88,6 +88,7 @@ class _Stream:
             int(blocksize), int(periods), "float32", bool(allow_mismatch), jack_server or "", bool(jack_loopback),
             capture, playback, ring, ring, int(preroll), chain)
         self.last_read: Optional[Dict[str, Any]] = None
+        self._chain = chain  # the processors the callback runs (kept alive with the stream)
         # The capture ring has one consumer: reads from several Python threads are serialised here.
         self._read_lock = threading.Lock()
 
@@ -253,7 +254,7 @@ class Duplex(_Stream):
                          capture=capture, playback="input", buffer_seconds=buffer_seconds, chain=chain,
                          preroll=0)
         self.channels = channels
-        self.chain = _chain_list(chain, samplerate)
+        self.chain = self._chain  # the very objects the callback runs (a chain text parsed once)
 
     def measure_latency(self, timeout: float = 3.0) -> Dict[str, Any]:
         """Round trip measured with an impulse: {'frames', 'ms', 'expected_frames', 'expected_ms'}."""

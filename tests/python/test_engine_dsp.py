@@ -73,6 +73,7 @@ def test_duplex_accepts_a_chain_text_or_a_dsp_chain():
     np.testing.assert_array_equal(live_obj, offline)
     with percept.Duplex(chain=text, device="virtual", samplerate=SR, blocksize=64) as d:
         assert [p.name for p in d.chain] == ["chain"] and d._engine.chain == "chain"
+        assert d.chain[0].describe() == "vcs3 | butterworth" and d.chain[0].sample_rate == SR  # prepared by the engine
     with pytest.raises(percept.ParameterError, match="feedbak"):
         percept.Duplex(chain="vcs3(feedbak=4)", device="virtual")
     with pytest.raises(percept.ParameterError, match="expected '\\|'"):
