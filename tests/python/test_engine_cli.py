@@ -84,6 +84,14 @@ def test_duplex_runs_dsp_processors_from_the_fx_syntax(tmp_path):
     assert s["frames"] >= 48000 * 0.9 and s["frames_lost"] == 0 and 0 < s["load"]["mean"]
 
 
+def test_fx_list_names_the_engine_stages_with_their_parameters():
+    r = run("fx", "--list")
+    assert r.returncode == 0, r.stderr
+    lines = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ln.strip()}
+    assert "stages=" in lines["cascade"] and "cutoff_hz=" in lines["cascade"]
+    assert "2^23" in lines["counter"] and "feedback=" in lines["vcs3"]
+
+
 def test_demo_live_runs_without_hardware_and_stops_on_its_own(tmp_path):
     out = tmp_path / "demo.json"
     t0 = time.monotonic()
