@@ -1,12 +1,15 @@
 // bench_engine_rt — the real-time engine under load: 64-frame periods at 48 kHz through a private JACK
-// dummy server (SCHED_FIFO) in a duplex loopback, with a heavy processor chain, while `stress-ng --cpu N`
+// dummy server (SCHED_FIFO) in a duplex loopback, with a processor chain (the `percept fx` / dsp chain
+// syntax: a fixed saturating-filter load, or the real VCS3 filter), while `stress-ng --cpu N`
 // loads the machine. Reports the callback load (fraction of the period budget: mean, p50, p99, p99.9,
 // max), deadline misses (callbacks longer than their period: xruns caused by percept), xruns reported
 // by the JACK server, and checks that a counter appended to the chain comes back every sample once, in
 // order (frames lost must be 0).
 //
-//   bench_engine_rt --seconds 600 --period 64 --chain cascade:64 --stress 2 [--priority 70] [--device virtual]
-//                   [--json F]
+//   bench_engine_rt --seconds 600 --period 64 --chain "cascade(stages=64)" --stress 2 [--priority 70]
+//                   [--device virtual] [--json F]
+//   bench_engine_rt --seconds 60 --chain "vcs3(feedback=4)" --stress 2
+// The chain runs on what comes back from the loop (the counter, a slow ramp); " | counter" is appended.
 // --priority: the JACK server's real-time priority (-P; the client thread runs 5 below it). 0 = jackd's
 // default (10), which ties with every other JACK server on a shared machine.
 //
@@ -29,7 +32,8 @@
 
 #include "percept/core/clock.hpp"
 #include "percept/core/error.hpp"
-#include "percept/io/chain.hpp"
+#include "percept/dsp/chain_parser.hpp"
+#include "percept/dsp/diagnostic.hpp"
 #include "percept/io/engine.hpp"
 #include "percept/io/jack_server.hpp"
 
@@ -42,7 +46,7 @@ struct Args {
   double seconds = 600;
   std::size_t period = 64;
   double rate = 48000;
-  std::string chain = "cascade:64";
+  std::string chain = "cascade(stages=64)";
   int stress = 2;
   std::string device = "jack-dummy";
   std::string json;
@@ -165,8 +169,7 @@ int main(int argc, char** argv) {
     }
     o.tap = CaptureTap::Input;
     o.ring_frames = static_cast<std::size_t>(a.rate);
-    Chain chain = parse_chain(a.chain);
-    chain.push_back(std::make_shared<CounterSource>());
+    const auto chain = dsp::parse_chain(a.chain + " | counter", a.rate);
     if (server) std::printf("JACK server log: %s\n", server->log_path().c_str());
     const pid_t stress = start_stress(a.stress, a.seconds);
     const double steal0 = steal_ms();
@@ -198,7 +201,7 @@ int main(int argc, char** argv) {
           started = true;
           expected = std::lround(x * static_cast<float>(1 << 23)) - 1;
         }
-        if (x != CounterSource::value(expected)) {
+        if (x != dsp::Counter::value(expected)) {
           ++bad;
           expected = std::lround(x * static_cast<float>(1 << 23)) - 1;
         }

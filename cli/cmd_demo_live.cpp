@@ -15,7 +15,6 @@
 
 #include "engine_common.hpp"
 #include "percept/core/clock.hpp"
-#include "percept/io/chain.hpp"
 #include "percept/io/device.hpp"
 #include "percept/io/engine.hpp"
 
@@ -23,7 +22,7 @@ namespace {
 
 struct DemoLiveOptions {
   percept::cli::StreamArgs stream;
-  std::string chain = "gain:-6,lowpass:1500";
+  std::string chain = "butterworth(order=2,cutoff_hz=3000) | vcs3(feedback=4)";
   double seconds = 10.0;
   std::string stats_json;
 };
@@ -39,6 +38,7 @@ std::string bar(float peak, int width) {
 void run(const DemoLiveOptions& o) {
   using namespace percept;
   using namespace percept::io;
+  if (!(o.seconds > 0) || !std::isfinite(o.seconds)) throw InvalidArgument("--seconds must be positive");
   EngineOptions eo;
   o.stream.apply(eo.stream, o.stream.channels, o.stream.channels);
   if (eo.stream.device.empty()) {
@@ -50,7 +50,7 @@ void run(const DemoLiveOptions& o) {
   }
   eo.tap = CaptureTap::None;
   eo.playback = PlaybackSource::Input;
-  Engine engine(eo, parse_chain(o.chain));
+  Engine engine(eo, cli::make_chain(o.chain, o.stream.rate));
   fmt::print("percept demo-live: capture -> [{}] -> playback, {:.0f} s\n", o.chain.empty() ? "no processing" : o.chain,
              o.seconds);
   const bool tty = ::isatty(::fileno(stdout)) != 0;
@@ -116,7 +116,8 @@ void register_demo_live(CLI::App& app) {
   auto o = std::make_shared<DemoLiveOptions>();
   auto* cmd = app.add_subcommand("demo-live",
                                  "Live duplex demo with a level meter and a statistics report (no hardware needed)");
-  cmd->add_option("--chain", o->chain, "Processor chain")->capture_default_str();
+  cmd->add_option("--chain", o->chain, "Processor chain in the `percept fx` syntax (stages: `percept fx --list`)")
+      ->capture_default_str();
   cmd->add_option("-s,--seconds", o->seconds, "Duration")->capture_default_str();
   cmd->add_option("--stats-json", o->stats_json, "Write the statistics as JSON to this file");
   o->stream.add(cmd, 256);

@@ -11,7 +11,6 @@
 
 #include "engine_common.hpp"
 #include "percept/core/clock.hpp"
-#include "percept/io/chain.hpp"
 #include "percept/io/engine.hpp"
 #include "percept/io/jack_server.hpp"
 
@@ -32,7 +31,7 @@ void run(const DuplexOptions& o) {
   using namespace percept;
   using namespace percept::io;
   if (!(o.seconds > 0) || !std::isfinite(o.seconds)) throw InvalidArgument("--seconds must be positive");
-  Chain chain = parse_chain(o.chain);
+  auto chain = cli::make_chain(o.chain, o.stream.rate);
   std::optional<JackDummyServer> server;
   EngineOptions eo;
   o.stream.apply(eo.stream, o.stream.channels, o.stream.channels);
@@ -84,7 +83,8 @@ void register_duplex(CLI::App& app) {
   auto o = std::make_shared<DuplexOptions>();
   auto* cmd = app.add_subcommand("duplex", "Full-duplex processing: capture -> processor chain -> playback");
   cmd->add_option("--chain", o->chain,
-                  "Processors, e.g. 'gain:-6,lowpass:2000' (built in: gain, lowpass, cascade, counter)");
+                  "Processor chain in the `percept fx` syntax, e.g. 'butterworth(order=2,cutoff_hz=3000) | "
+                  "vcs3(feedback=4)' (stages: `percept fx --list`); empty: input to output");
   cmd->add_option("-s,--seconds", o->seconds, "Duration")->capture_default_str();
   cmd->add_option("--stats-json", o->stats_json, "Write the statistics as JSON to this file");
   cmd->add_flag("--loopback", o->loopback, "JACK: connect the outputs to the inputs");

@@ -89,11 +89,12 @@ void register_fx(CLI::App& app) {
   cmd->add_option("--block", o->block, "Block size in frames (default 4096)");
   cmd->add_option("--subtype", o->subtype, "Output encoding: PCM_16, PCM_24, FLOAT, ... (default: the container's)");
   cmd->add_flag("--keep-latency", o->keep_latency, "Do not compensate the chain's latency");
-  cmd->add_flag("--list", o->list, "List the processor names the chain syntax knows and exit");
+  cmd->add_flag("--list", o->list, "List the stages the chain syntax knows (with their parameters) and exit");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress bar or summary");
   cmd->callback([o] {
     if (o->list) {
-      for (const auto& n : percept::dsp::chain_stage_names()) fmt::print("{}\n", n);
+      for (const auto& n : percept::dsp::chain_stage_names())
+        fmt::print("{:<12} {}\n", n, percept::dsp::chain_stage_usage(n));
       return;
     }
     if (o->in.empty() || o->out.empty()) throw percept::InvalidArgument("fx: IN and OUT files are required");

@@ -6,9 +6,11 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "percept/core/error.hpp"
+#include "percept/dsp/chain_parser.hpp"
 #include "percept/io/engine.hpp"
 
 namespace percept::cli {
@@ -49,6 +51,13 @@ struct StreamArgs {
     s.jack_server = jack_server;
   }
 };
+
+/// The engine's chain from the one chain syntax (percept/dsp/chain_parser.hpp), built for `rate`; an empty
+/// or blank spec means no processing (null).
+inline std::shared_ptr<dsp::Chain> make_chain(const std::string& spec, double rate) {
+  if (spec.find_first_not_of(" \t") == std::string::npos) return nullptr;
+  return dsp::parse_chain(spec, rate);
+}
 
 inline void print_negotiated(const io::Negotiated& n, std::FILE* f = stdout) {
   fmt::print(f,

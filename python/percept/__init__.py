@@ -32,7 +32,6 @@ from ._streams import (  # noqa: F401
     JackDummyServer,
     OutputStream,
     devices,
-    engine_chain,
     host_apis,
 )
 
@@ -94,7 +93,7 @@ __all__ = [
     "AudioFile", "AudioInfo", "ReadableAudioFile", "WritableAudioFile", "get_duration", "info", "load",
     "resample", "write",
     # streams
-    "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis",
+    "Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "host_apis",
     # analysis
     "amplitude_to_db", "db_to_amplitude", "db_to_power", "fft_frequencies", "frames_to_samples",
     "frames_to_time", "hz_to_mel", "istft", "magphase", "mel_frequencies", "mel_to_hz", "power_to_db",

@@ -49,6 +49,25 @@ def _to_float32(data) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
+def _chain_list(chain, samplerate) -> list:
+    """The processors the engine runs, from a chain text (the ``percept fx`` syntax, built for
+    ``samplerate``), one Processor (a ``percept.dsp.Chain`` included) or a sequence of Processors."""
+    if chain is None:
+        return []
+    if isinstance(chain, str):
+        if not chain.strip():
+            return []
+        from . import dsp
+        return [dsp.parse_chain(chain, float(samplerate))]
+    if isinstance(chain, _percept.Processor):
+        return [chain]
+    chain = list(chain)
+    for p in chain:
+        if not isinstance(p, _percept.Processor):
+            raise _percept.ParameterError(f"chain entries must be percept Processor objects, got {type(p).__name__}")
+    return chain
+
+
 class _Stream:
     """Common part: opening, context management, statistics."""
 
@@ -61,10 +80,7 @@ class _Stream:
             raise _percept.ParameterError(f"samplerate must be a positive number, got {samplerate!r}")
         if buffer_seconds <= 0:
             raise _percept.ParameterError("buffer_seconds must be positive")
-        chain = list(chain or [])
-        for p in chain:
-            if not isinstance(p, _percept.Processor):
-                raise _percept.ParameterError(f"chain entries must be percept Processor objects, got {type(p).__name__}")
+        chain = _chain_list(chain, samplerate)
         self.dtype = dtype
         ring = int(round(buffer_seconds * samplerate))
         self._engine = _percept._Engine(
@@ -72,6 +88,7 @@ class _Stream:
             int(blocksize), int(periods), "float32", bool(allow_mismatch), jack_server or "", bool(jack_loopback),
             capture, playback, ring, ring, int(preroll), chain)
         self.last_read: Optional[Dict[str, Any]] = None
+        self._chain = chain  # the processors the callback runs (kept alive with the stream)
         # The capture ring has one consumer: reads from several Python threads are serialised here.
         self._read_lock = threading.Lock()
 
@@ -216,7 +233,11 @@ class OutputStream(_Stream):
 class Duplex(_Stream):
     """Capture -> processor chain -> playback in one native callback.
 
-    ``chain``: percept Processor objects (run on the audio thread, natively; never Python code).
+    ``chain``: what runs on the audio thread (natively; never Python code): a sequence of percept
+    Processor objects (``percept.dsp.Vcs3Filter(48000)``, ...), one Processor (e.g. a
+    ``percept.dsp.Chain``), or a chain text in the ``percept fx`` syntax, e.g.
+    ``"butterworth(order=2,cutoff_hz=3000) | vcs3(feedback=4)"``. The engine prepares the processors for
+    the stream (rate, blocksize, channels) and runs them in one ``percept.dsp.Chain``.
     ``capture``: what ``read()``/``latest()`` see: 'output' (after the chain, default), 'input' or 'none'.
     ``loopback``: for JACK, connect the outputs to the inputs (a loop for measurements).
     ``measure_latency()`` sends an impulse and times its return (needs the output looped to the input).
@@ -233,7 +254,7 @@ class Duplex(_Stream):
                          capture=capture, playback="input", buffer_seconds=buffer_seconds, chain=chain,
                          preroll=0)
         self.channels = channels
-        self.chain = list(chain)
+        self.chain = self._chain  # the very objects the callback runs (a chain text parsed once)
 
     def measure_latency(self, timeout: float = 3.0) -> Dict[str, Any]:
         """Round trip measured with an impulse: {'frames', 'ms', 'expected_frames', 'expected_ms'}."""
@@ -242,11 +263,6 @@ class Duplex(_Stream):
     def levels(self) -> List[float]:
         """Peak |sample| per output channel since the previous call (for level meters)."""
         return list(self._engine.take_peaks())
-
-
-def engine_chain(spec: str) -> list:
-    """Processors from a chain spec such as ``'gain:-6,lowpass:2000'``."""
-    return list(_percept.engine_chain(spec))
 
 
 JackDummyServer = _percept.JackDummyServer

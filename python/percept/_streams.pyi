@@ -7,7 +7,6 @@ from ._percept import Processor
 
 def devices(jack_server: Optional[str] = ...) -> List[Dict[str, Any]]: ...
 def host_apis(jack_server: Optional[str] = ...) -> List[Dict[str, Any]]: ...
-def engine_chain(spec: str) -> List[Processor]: ...
 
 class _Stream:
     dtype: str
@@ -60,7 +59,7 @@ class OutputStream(_Stream):
 class Duplex(_Stream):
     channels: int
     chain: List[Processor]
-    def __init__(self, chain: Sequence[Processor] = ..., device: Any = ..., samplerate: float = ..., channels: int = ...,
+    def __init__(self, chain: Sequence[Processor] | Processor | str | None = ..., device: Any = ..., samplerate: float = ..., channels: int = ...,
                  blocksize: int = ..., dtype: str = ..., *, input_channels: Optional[int] = ..., periods: int = ...,
                  buffer_seconds: float = ..., capture: str = ..., loopback: bool = ..., allow_mismatch: bool = ...,
                  jack_server: Optional[str] = ...) -> None: ...

@@ -10,12 +10,15 @@ real-time engine):
   with ``process(carrier, modulator)``
 - ``Vcs3Filter(sample_rate, control_current=30e-6, feedback=5.175, solver='fixed-point', ...)``
 - ``Nlms(taps, step_size)`` with ``process(primary, reference)``; ``SpectralSubtraction(...)``
+- ``SaturatingCascade(stages, cutoff_hz, resonance)`` (a fixed benchmark load) and ``Counter()`` (a
+  frame counter for gaplessness checks): the chain stages ``cascade`` and ``counter``
 - ``Chain([...])``, ``Parallel([...], weights)``, ``Mix(processor, wet)``, ``Oversampled(processor, factor)``
 - ``Resampler(source_rate, target_rate, channels)``: streaming libsoxr resampling (arbitrary ratios;
   output blocks follow the ratio, so it is not a same-length Processor)
 
 Functions with scipy.signal's signatures: ``butter``, ``lfilter``, ``lfilter_zi``, ``sosfilt``,
-``sosfilt_zi``; and ``parse_chain`` for the CLI chain syntax.
+``sosfilt_zi``; and ``parse_chain`` for the chain syntax (the one of ``percept fx``, ``percept duplex``,
+``percept demo-live`` and ``percept.Duplex(chain="...")``).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from ._percept import Processor  # noqa: F401  (re-exported)
 from ._percept._dsp import (  # noqa: F401  (re-exported)
     Butterworth,
     Chain,
+    Counter,
     DcBlocker,
     Delay,
     DiodeRingCore,
@@ -37,19 +41,21 @@ from ._percept._dsp import (  # noqa: F401  (re-exported)
     Oversampled,
     Parallel,
     Resampler,
+    SaturatingCascade,
     Sos,
     SoftClip,
     SpectralSubtraction,
     Vcs3Filter,
     chain_stage_names,
+    chain_stage_usage,
     parse_chain,
 )
 from ._percept import _dsp as _native
 
 __all__ = [
-    "Butterworth", "Chain", "DcBlocker", "Delay", "DiodeRingCore", "DiodeRingModulator", "Gain", "Mix", "Nlms",
-    "OnePoleLowpass", "Oversampled", "Parallel", "Processor", "Resampler", "Sos", "SoftClip", "SpectralSubtraction",
-    "Vcs3Filter", "butter", "chain_stage_names", "lfilter", "lfilter_zi", "parse_chain", "sosfilt", "sosfilt_zi",
+    "Butterworth", "Chain", "Counter", "DcBlocker", "Delay", "DiodeRingCore", "DiodeRingModulator", "Gain", "Mix", "Nlms",
+    "OnePoleLowpass", "Oversampled", "Parallel", "Processor", "Resampler", "SaturatingCascade", "Sos", "SoftClip", "SpectralSubtraction",
+    "Vcs3Filter", "butter", "chain_stage_names", "chain_stage_usage", "lfilter", "lfilter_zi", "parse_chain", "sosfilt", "sosfilt_zi",
 ]
 
 

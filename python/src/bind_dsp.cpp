@@ -17,6 +17,7 @@
 #include "percept/dsp/chain.hpp"
 #include "percept/dsp/chain_parser.hpp"
 #include "percept/dsp/denoise.hpp"
+#include "percept/dsp/diagnostic.hpp"
 #include "percept/dsp/filter_design.hpp"
 #include "percept/dsp/filters.hpp"
 #include "percept/dsp/oversampling.hpp"
@@ -348,6 +349,25 @@ void bind_dsp(py::module_& m) {
            "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
       .def(py::init<double>(), py::arg("gain_db") = 0.0)
       .def_property("gain_db", &dsp::Gain::gain_db, &dsp::Gain::set_gain_db);
+  py::class_<dsp::SaturatingCascade, Processor, std::shared_ptr<dsp::SaturatingCascade>>(
+      d, "SaturatingCascade",
+      "stages saturating two-pole low-pass sections in series (tanh in the feedback): a fixed benchmark load "
+      "(chain stage 'cascade')")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
+      .def(py::init<int, double, double>(), py::arg("stages") = 8, py::arg("cutoff_hz") = 1000.0,
+           py::arg("resonance") = 0.5)
+      .def_property_readonly("stages", &dsp::SaturatingCascade::stages)
+      .def_property_readonly("cutoff_hz", &dsp::SaturatingCascade::cutoff_hz)
+      .def_property_readonly("resonance", &dsp::SaturatingCascade::resonance);
+  py::class_<dsp::Counter, Processor, std::shared_ptr<dsp::Counter>>(
+      d, "Counter",
+      "Replaces the signal with a frame counter: frame k -> ((k mod 2^23) + 1) / 2^23 on every channel, exact in "
+      "float32 (chain stage 'counter'; for gaplessness checks)")
+      .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
+           "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
+      .def(py::init<>())
+      .def_static("value", &dsp::Counter::value, py::arg("k"), "The value of frame k.");
   py::class_<dsp::Delay, Processor, std::shared_ptr<dsp::Delay>>(d, "Delay")
       .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),
            "Processes (n,) or (channels, n) float32/float64 audio into a new array; state carries across calls.")
@@ -474,4 +494,6 @@ void bind_dsp(py::module_& m) {
   d.def("parse_chain", &dsp::parse_chain, py::arg("text"), py::arg("sample_rate"),
         "Builds a Chain from the CLI syntax, e.g. 'butterworth(order=4,cutoff_hz=2000) | vcs3(feedback=4)'.");
   d.def("chain_stage_names", &dsp::chain_stage_names);
+  d.def("chain_stage_usage", &dsp::chain_stage_usage, py::arg("name"),
+        "'(key=default, ...)  description' of a chain stage.");
 }

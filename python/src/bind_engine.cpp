@@ -14,7 +14,7 @@
 #include "common.hpp"
 #include "percept/core/error.hpp"
 #include "percept/core/ring.hpp"
-#include "percept/io/chain.hpp"
+#include "percept/dsp/chain.hpp"
 #include "percept/io/device.hpp"
 #include "percept/io/engine.hpp"
 #include "percept/io/jack_server.hpp"
@@ -152,7 +152,7 @@ std::unique_ptr<Engine> make_engine(const std::string& device, std::size_t input
   o.fifo_frames = fifo_frames;
   o.preroll_frames = preroll_frames;
   py::gil_scoped_release release;  // opening a device may take a while (JACK, ALSA probing)
-  return std::make_unique<Engine>(std::move(o), chain);
+  return std::make_unique<Engine>(std::move(o), std::make_shared<dsp::Chain>(chain));
 }
 
 // Reads n frames into a new (channels, n) float32 array; waits with the GIL released.
@@ -212,9 +212,6 @@ void bind_engine(py::module_& m) {
         return out;
       },
       py::arg("jack_server") = "", "Host APIs (virtual, JACK, ALSA) and whether they can be used now.");
-  m.def("engine_chain", &parse_chain, py::arg("spec"),
-        "Processors from a chain spec ('gain:-6,lowpass:2000'); the built-in set unless the DSP layer installed its "
-        "parser.");
 
   py::class_<Engine>(m, "_Engine", "The real-time engine behind InputStream, OutputStream and Duplex.")
       .def(py::init(&make_engine), py::arg("device"), py::arg("input_channels"), py::arg("output_channels"),
@@ -285,7 +282,11 @@ void bind_engine(py::module_& m) {
             return latency_dict(r);
           },
           py::arg("timeout") = 3.0)
-      .def("take_peaks", &Engine::take_peaks);
+      .def_property_readonly(
+          "chain", [](const Engine& e) { return e.chain().describe(); },
+          "The stage names of the chain the callback runs ('butterworth | vcs3').")
+      .def("take_peaks", &Engine::take_peaks)
+      .def("take_input_peaks", &Engine::take_input_peaks);
 
   py::class_<JackDummyServer>(m, "JackDummyServer",
                               "A private `jackd -d dummy` server (for tests and demos without a sound card).")

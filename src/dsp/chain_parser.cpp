@@ -7,6 +7,7 @@
 
 #include "percept/core/error.hpp"
 #include "percept/dsp/denoise.hpp"
+#include "percept/dsp/diagnostic.hpp"
 #include "percept/dsp/filters.hpp"
 #include "percept/dsp/utility.hpp"
 #include "percept/dsp/virtual_analog.hpp"
@@ -153,9 +154,42 @@ std::vector<StageSpec> parse_chain_spec(const std::string& text) {
   return out;
 }
 
+namespace {
+struct StageHelp {
+  const char* name;
+  const char* usage;
+};
+constexpr StageHelp kStages[] = {
+    {"onepole", "(alpha=0.1 | cutoff_hz)  one-pole low-pass y = a x + (1 - a) y[-1]"},
+    {"butterworth", "(order=4, cutoff_hz=1000 | [lo,hi], btype=lowpass|highpass|bandpass|bandstop)"},
+    {"gain", "(gain_db=0)"},
+    {"delay", "(delay_samples=0 | delay_s)"},
+    {"dcblock", "(cutoff_hz=10)  DC blocker"},
+    {"softclip", "(drive_db=0)  tanh soft clipper"},
+    {"ring", "(oversampling=30, k=0.4, modulator_hz=500, modulator_level=1)  diode ring modulator, anti-aliased"},
+    {"ringcore", "(k=0.4, modulator_hz=500, modulator_level=1)  diode ring core at the stream rate"},
+    {"vcs3",
+     "(control_current=30e-6, feedback=5.175, solver=fixed-point|newton, tolerance=1e-3, "
+     "max_iterations=100, oversampling=1)  EMS VCS3 filter"},
+    {"denoise",
+     "(frame_size=512, hop_size=128, over_subtraction=4, spectral_floor=0.03, "
+     "noise_estimator=minimum-statistics|leading, noise_frames=10)  spectral subtraction"},
+    {"nlms", "(taps=32, step_size=0.01)  adaptive filter; channels in primary/reference pairs"},
+    {"cascade", "(stages=8, cutoff_hz=1000, resonance=0.5)  saturating two-pole sections: a fixed benchmark load"},
+    {"counter", "()  replaces the signal with frame k -> ((k mod 2^23) + 1) / 2^23 (gaplessness checks)"},
+};
+}  // namespace
+
 std::vector<std::string> chain_stage_names() {
-  return {"onepole", "butterworth", "gain", "delay",   "dcblock", "softclip",
-          "ring",    "ringcore",    "vcs3", "denoise", "nlms"};
+  std::vector<std::string> out;
+  for (const auto& s : kStages) out.emplace_back(s.name);
+  return out;
+}
+
+std::string chain_stage_usage(const std::string& name) {
+  for (const auto& s : kStages)
+    if (name == s.name) return s.usage;
+  throw InvalidArgument("chain: unknown stage '" + name + "'");
 }
 
 std::shared_ptr<Processor> make_processor(const StageSpec& st, double sr) {
@@ -197,6 +231,11 @@ std::shared_ptr<Processor> make_processor(const StageSpec& st, double sr) {
                                               static_cast<std::size_t>(a.integer("noise_frames", 10)));
   } else if (n == "nlms") {
     p = std::make_shared<Nlms>(static_cast<std::size_t>(a.integer("taps", 32)), a.num("step_size", 0.01));
+  } else if (n == "cascade") {
+    p = std::make_shared<SaturatingCascade>(a.integer("stages", 8), a.num("cutoff_hz", 1000.0),
+                                            a.num("resonance", 0.5));
+  } else if (n == "counter") {
+    p = std::make_shared<Counter>();
   } else {
     std::string known;
     for (const auto& k : chain_stage_names()) known += (known.empty() ? "" : ", ") + k;

@@ -58,10 +58,9 @@ void LoadHistogram::reset() noexcept {
 }
 
 // ------------------------------------------------------------------------------------------------------
-Engine::Engine(EngineOptions options, std::vector<std::shared_ptr<dsp::Processor>> chain)
+Engine::Engine(EngineOptions options, std::shared_ptr<dsp::Chain> chain)
     : options_(std::move(options)), chain_(std::move(chain)) {
-  for (const auto& p : chain_)
-    if (!p) throw InvalidArgument("engine: the processor chain contains a null processor");
+  if (!chain_) chain_ = std::make_shared<dsp::Chain>(std::vector<std::shared_ptr<dsp::Processor>>{});
   if (options_.playback != PlaybackSource::Silence && options_.playback != PlaybackSource::Input &&
       options_.stream.output_channels == 0)
     throw InvalidArgument("engine: a playback FIFO needs output channels");
@@ -70,7 +69,7 @@ Engine::Engine(EngineOptions options, std::vector<std::shared_ptr<dsp::Processor
   const std::size_t channels = n.output_channels > 0 ? n.output_channels : n.input_channels;
   work_.resize(channels, n.period);
   budget_ns_ = static_cast<std::int64_t>(std::llround(static_cast<double>(n.period) * 1e9 / n.sample_rate));
-  for (const auto& p : chain_) p->prepare(dsp::ProcessSpec{n.sample_rate, n.period, channels});
+  chain_->prepare(dsp::ProcessSpec{n.sample_rate, n.period, channels});
   if (options_.tap != CaptureTap::None) {
     const std::size_t ring_channels =
         options_.tap == CaptureTap::Input ? std::max<std::size_t>(n.input_channels, 1) : channels;
@@ -103,11 +102,11 @@ void Engine::start() {
   // Warm-up: run the chain once on silence from this (non-real-time) thread, so that the first real
   // callbacks do not pay for lazy symbol binding and first-touch page faults of the processors' code and
   // state; then reset it to the freshly prepared state.
-  if (!chain_.empty()) {
+  if (!chain_->processors().empty()) {
     AudioView<float> w = work_.view();
     w.clear();
-    for (const auto& p : chain_) p->process(AudioView<const float>(w), w);
-    for (const auto& p : chain_) p->reset();
+    chain_->process(AudioView<const float>(w), w);
+    chain_->reset();
     w.clear();
   }
   device_->start();
@@ -197,7 +196,7 @@ void Engine::process(AudioView<const float> in, AudioView<float> out, const Call
       work.clear();
       break;
   }
-  for (const auto& p : chain_) p->process(AudioView<const float>(work), work);
+  chain_->process(AudioView<const float>(work), work);
   if (lat_state_.load(std::memory_order_acquire) != kIdle) run_latency(in, work, info.frame);
   if (ring_ && options_.tap == CaptureTap::Output) ring_->write(AudioView<const float>(work), info.time_ns);
   const std::size_t oc = std::min(out.num_channels(), work.num_channels());

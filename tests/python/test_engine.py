@@ -121,7 +121,7 @@ def test_output_stream_plays_and_counts_underruns():
 
 
 def test_duplex_on_virtual_device_measures_configured_latency():
-    chain = percept.engine_chain("gain:-6")
+    chain = [percept.dsp.Gain(-6.0)]
     with percept.Duplex(chain=chain, device="virtual", samplerate=48000, channels=1, blocksize=64, periods=3) as d:
         lat = d.measure_latency(timeout=5.0)
         assert lat["frames"] == 192 == lat["expected_frames"]
@@ -131,7 +131,7 @@ def test_duplex_on_virtual_device_measures_configured_latency():
 
 def test_duplex_counter_through_jack_loopback_and_server_death():
     with percept.JackDummyServer(samplerate=48000, blocksize=64) as server:
-        chain = percept.engine_chain("counter")
+        chain = "counter"  # the chain syntax: built by percept.dsp.parse_chain for the stream's rate
         with percept.Duplex(chain=chain, device="jack:" + server.name, samplerate=48000, channels=1, blocksize=64,
                             capture="input", loopback=True) as d:
             assert d.negotiated["host_api"] == "JACK"

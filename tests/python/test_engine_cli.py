@@ -27,7 +27,7 @@ def test_devices_json_lists_the_virtual_devices():
 
 def test_duplex_on_jack_dummy_writes_stats_json(tmp_path):
     out = tmp_path / "stats.json"
-    r = run("duplex", "--jack-dummy", "--chain", "gain:-6,cascade:4", "--seconds", "1", "--measure-latency",
+    r = run("duplex", "--jack-dummy", "--chain", "gain(gain_db=-6) | cascade(stages=4)", "--seconds", "1", "--measure-latency",
             "--stats-json", str(out), "-q")
     assert r.returncode == 0, r.stderr
     s = json.loads(out.read_text())
@@ -35,7 +35,7 @@ def test_duplex_on_jack_dummy_writes_stats_json(tmp_path):
     assert s["round_trip"]["frames"] == 64 == s["round_trip"]["expected_frames"]
     assert s["frames"] >= 48000 * 0.9 and s["frames_lost"] == 0
     assert 0 < s["load"]["mean"] <= s["load"]["max"]
-    assert s["chain"] == "gain:-6,cascade:4"
+    assert s["chain"] == "gain(gain_db=-6) | cascade(stages=4)"
 
 
 def test_latency_on_the_virtual_device_equals_configured_buffering(tmp_path):
@@ -47,8 +47,12 @@ def test_latency_on_the_virtual_device_equals_configured_buffering(tmp_path):
 
 
 def test_bad_chain_and_device_are_clear_errors():
-    r = run("duplex", "--chain", "reverb:3", "--seconds", "1", "-d", "virtual")
-    assert r.returncode == 1 and "unknown processor 'reverb'" in r.stderr
+    r = run("duplex", "--chain", "reverb(size=3)", "--seconds", "1", "-d", "virtual")
+    assert r.returncode == 1 and "unknown stage 'reverb'" in r.stderr
+    r = run("duplex", "--chain", "gain:-6,lowpass:2000", "--seconds", "1", "-d", "virtual")  # not the chain syntax
+    assert r.returncode == 1 and "chain:" in r.stderr
+    r = run("duplex", "--chain", "vcs3(feedbak=4)", "--seconds", "1", "-d", "virtual")
+    assert r.returncode == 1 and "feedbak" in r.stderr
     r = run("record", "/tmp/percept-never.wav", "--seconds", "1", "-d", "nothing-here")
     assert r.returncode == 1 and "no audio device named 'nothing-here'" in r.stderr
 
@@ -68,3 +72,35 @@ def test_record_keeps_every_frame_when_the_jack_server_dies(tmp_path):
     assert info.frames == kept and kept > 48000 // 2
     y, sr = percept.load(str(out), sr=None)
     assert sr == 48000 and y.size == kept and np.all(np.isfinite(y))
+
+
+def test_duplex_runs_dsp_processors_from_the_fx_syntax(tmp_path):
+    out = tmp_path / "stats.json"
+    chain = "butterworth(order=2,cutoff_hz=3000) | vcs3(feedback=4)"
+    r = run("duplex", "-d", "virtual:tone", "--chain", chain, "--seconds", "1", "--stats-json", str(out), "-q")
+    assert r.returncode == 0, r.stderr
+    s = json.loads(out.read_text())
+    assert s["chain"] == chain and s["device"]["host_api"] == "virtual"
+    assert s["frames"] >= 48000 * 0.9 and s["frames_lost"] == 0 and 0 < s["load"]["mean"]
+
+
+def test_fx_list_names_the_engine_stages_with_their_parameters():
+    r = run("fx", "--list")
+    assert r.returncode == 0, r.stderr
+    lines = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ln.strip()}
+    assert "stages=" in lines["cascade"] and "cutoff_hz=" in lines["cascade"]
+    assert "2^23" in lines["counter"] and "feedback=" in lines["vcs3"]
+
+
+def test_demo_live_runs_without_hardware_and_stops_on_its_own(tmp_path):
+    out = tmp_path / "demo.json"
+    t0 = time.monotonic()
+    r = run("demo-live", "-d", "virtual:tone", "--seconds", "2", "--stats-json", str(out))
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - t0 < 30
+    assert "butterworth(order=2,cutoff_hz=3000) | vcs3(feedback=4)" in r.stdout  # the default chain
+    assert "dBFS" in r.stdout and "statistics" in r.stdout and "round trip on the virtual loopback" in r.stdout
+    s = json.loads(out.read_text())
+    assert s["frames"] >= 48000 * 1.5 and s["frames_lost"] == 0 and s["load"]["mean"] > 0
+    r = run("demo-live", "-d", "virtual:tone", "--seconds", "0")
+    assert r.returncode != 0 and "--seconds" in r.stderr

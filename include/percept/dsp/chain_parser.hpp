@@ -15,6 +15,10 @@
 //   vcs3(control_current, feedback, solver, tolerance, max_iterations, oversampling)
 //   denoise(frame_size, hop_size, over_subtraction, spectral_floor, noise_estimator, noise_frames)
 //   nlms(taps, step_size)          (channels in primary/reference pairs)
+//   cascade(stages, cutoff_hz, resonance)   a fixed, heavy load for benchmarks (percept/dsp/diagnostic.hpp)
+//   counter()                      replaces the signal with a frame counter (gaplessness checks)
+// The same text runs offline (`percept fx`) and in the real-time engine (`percept duplex --chain`,
+// `percept demo-live`, bench_engine_rt): there is one chain syntax.
 // Errors (unknown stage or key, bad value, syntax) throw InvalidArgument naming the offending text.
 #pragma once
 
@@ -40,5 +44,7 @@ struct StageSpec {
 [[nodiscard]] std::shared_ptr<Chain> parse_chain(const std::string& text, double sample_rate);
 /// The stage names make_processor() knows.
 [[nodiscard]] std::vector<std::string> chain_stage_names();
+/// "(key=default, ...)  what it is" for a stage name (for `percept fx --list`).
+[[nodiscard]] std::string chain_stage_usage(const std::string& name);
 
 }  // namespace percept::dsp

@@ -5,7 +5,9 @@
 //   1. the input block is appended to the capture ring (tap = Input) — the reader side never blocks it;
 //   2. the working buffer is filled from the input (PlaybackSource::Input), the playback FIFO (Fifo, after
 //      pre-roll; an empty FIFO plays silence and counts underrun frames) or silence;
-//   3. the processor chain runs in place on the working buffer (prepared at construction: no allocation);
+//   3. the processor chain (a dsp::Chain: the same object `percept fx` runs offline, built from the one
+//      chain syntax with dsp::parse_chain or from processors) runs in place on the working buffer
+//      (prepared at construction for the negotiated rate, period and channels: no allocation);
 //   4. a round-trip measurement, when one is armed, replaces the output with silence and one impulse;
 //   5. the working buffer goes to the device output (and to the capture ring when tap = Output);
 //   6. the time the callback used, over the period budget, goes into a lock-free histogram.
@@ -28,7 +30,7 @@
 
 #include "percept/core/audio_block.hpp"
 #include "percept/core/ring.hpp"
-#include "percept/dsp/processor.hpp"
+#include "percept/dsp/chain.hpp"
 #include "percept/io/device.hpp"
 
 namespace percept::io {
@@ -99,8 +101,9 @@ struct EngineOptions {
 
 class Engine final : public DeviceCallback {
  public:
-  /// Opens the device (throws DeviceError) and prepares the chain for the negotiated rate and period.
-  explicit Engine(EngineOptions options, std::vector<std::shared_ptr<dsp::Processor>> chain = {});
+  /// Opens the device (throws DeviceError) and prepares the chain for the negotiated rate, period and
+  /// channels. A null chain means no processing (input to output unchanged).
+  explicit Engine(EngineOptions options, std::shared_ptr<dsp::Chain> chain = nullptr);
   ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -114,6 +117,8 @@ class Engine final : public DeviceCallback {
   [[nodiscard]] const EngineOptions& options() const noexcept { return options_; }
   /// Channels of the working buffer the chain sees (output channels, or input channels without output).
   [[nodiscard]] std::size_t work_channels() const noexcept { return work_.num_channels(); }
+  /// The chain the callback runs (empty when constructed without one).
+  [[nodiscard]] const dsp::Chain& chain() const noexcept { return *chain_; }
 
   /// The capture ring (throws InvalidArgument when the engine has none).
   [[nodiscard]] AudioRing& capture();
@@ -140,7 +145,7 @@ class Engine final : public DeviceCallback {
   void run_latency(AudioView<const float> in, AudioView<float> work, std::int64_t frame) noexcept;
 
   EngineOptions options_;
-  std::vector<std::shared_ptr<dsp::Processor>> chain_;
+  std::shared_ptr<dsp::Chain> chain_;
   std::unique_ptr<Device> device_;
   std::unique_ptr<AudioRing> ring_;
   std::unique_ptr<AudioFifo> fifo_;

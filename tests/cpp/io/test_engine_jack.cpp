@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "percept/core/error.hpp"
+#include "percept/dsp/diagnostic.hpp"
 #include "percept/io/audio_file.hpp"
-#include "percept/io/chain.hpp"
 #include "percept/io/engine.hpp"
 #include "percept/io/jack_server.hpp"
 
@@ -29,6 +29,10 @@ EngineOptions jack_options(const JackDummyServer& server, std::size_t in, std::s
   return o;
 }
 
+std::shared_ptr<dsp::Chain> counter_chain() {
+  return std::make_shared<dsp::Chain>(std::vector<std::shared_ptr<dsp::Processor>>{std::make_shared<dsp::Counter>()});
+}
+
 // Reads the loopback input and checks it is: silence, then the counter, every sample once and in order.
 struct CounterChecker {
   std::int64_t expected = 0;  // counter index expected next (-1 until the counter starts)
@@ -43,7 +47,7 @@ struct CounterChecker {
         started = true;
         expected = static_cast<std::int64_t>(std::lround(x[i] * static_cast<float>(1 << 23))) - 1;
       }
-      ASSERT_EQ(x[i], CounterSource::value(expected)) << "after " << checked << " counter samples";
+      ASSERT_EQ(x[i], dsp::Counter::value(expected)) << "after " << checked << " counter samples";
       ++expected;
       ++checked;
     }
@@ -98,7 +102,7 @@ TEST(JackEngine, CounterThroughDuplexLoopbackFor60sArrivesOnceInOrder) {
   auto o = jack_options(server, 1, 1, 64);
   o.playback = PlaybackSource::Silence;
   o.ring_frames = 48000;
-  Engine e(o, Chain{std::make_shared<CounterSource>()});
+  Engine e(o, counter_chain());
   e.start();
   CounterChecker check;
   AudioBuffer<float> block(1, 4800);
@@ -125,7 +129,7 @@ TEST(JackEngine, KilledServerGivesAClearErrorAndTheRecordingKeepsEveryFrame) {
   JackDummyServer server(48000, 64);
   auto o = jack_options(server, 1, 1, 64);
   o.playback = PlaybackSource::Silence;
-  Engine e(o, Chain{std::make_shared<CounterSource>()});
+  Engine e(o, counter_chain());
   e.start();
   const auto path = (std::filesystem::temp_directory_path() / ("percept-killed-" + server.name() + ".wav")).string();
   std::int64_t recorded = 0;

@@ -7,7 +7,9 @@
 
 #include "percept/core/error.hpp"
 #include "percept/core/ring.hpp"
-#include "percept/io/chain.hpp"
+#include "percept/dsp/chain_parser.hpp"
+#include "percept/dsp/diagnostic.hpp"
+#include "percept/dsp/utility.hpp"
 #include "percept/io/device.hpp"
 #include "percept/io/engine.hpp"
 
@@ -166,7 +168,8 @@ TEST(VirtualDevice, DuplexChainRunsInTheCallback) {
   // virtual loopback, chain = counter then gain(-6 dB): the input must carry the scaled counter, delayed by
   // the configured buffering, every sample once and in order.
   auto o = virtual_options("virtual", 1, 1, 64, 2);
-  Chain chain = {std::make_shared<CounterSource>(), std::make_shared<GainProcessor>(-6.0)};
+  auto chain = std::make_shared<dsp::Chain>(std::vector<std::shared_ptr<dsp::Processor>>{
+      std::make_shared<dsp::Counter>(), std::make_shared<dsp::Gain>(-6.0)});
   Engine e(o, chain);
   e.start();
   AudioBuffer<float> block(1, 4800);
@@ -175,7 +178,8 @@ TEST(VirtualDevice, DuplexChainRunsInTheCallback) {
   ASSERT_EQ(r0.first_frame, 0);
   for (std::size_t i = 0; i < 128; ++i) ASSERT_EQ(block.channel(0)[i], 0.0f);  // the loop's buffering
   for (std::size_t i = 128; i < 4800; ++i)
-    ASSERT_EQ(block.channel(0)[i], static_cast<float>(CounterSource::value(static_cast<std::int64_t>(i) - 128) * g));
+    ASSERT_EQ(block.channel(0)[i],
+              static_cast<float>(dsp::Counter::value(static_cast<std::int64_t>(i) - 128) * static_cast<float>(g)));
   const auto s = e.stats();
   EXPECT_EQ(s.device.period, 64u);
   EXPECT_GT(s.load.mean, 0.0);
@@ -249,17 +253,42 @@ TEST(LoadHistogram, PercentilesAreUpperBoundsCappedByTheMaximum) {
   EXPECT_NEAR(s.mean, (100.0 + 0.9 + 1.5) / 1002, 1e-12);
 }
 
-TEST(Chain, BuiltinParser) {
-  const auto chain = parse_chain("gain:-6,lowpass:2000,cascade:4");
-  ASSERT_EQ(chain.size(), 3u);
-  EXPECT_EQ(chain[0]->name(), "gain");
-  EXPECT_EQ(chain[2]->name(), "cascade");
-  EXPECT_TRUE(parse_chain("").empty());
-  EXPECT_THROW(parse_chain("gain"), InvalidArgument);
-  EXPECT_THROW(parse_chain("gain:abc"), InvalidArgument);
-  EXPECT_THROW(parse_chain("reverb:1"), InvalidArgument);
-  set_chain_parser([](const std::string& s) { return Chain{std::make_shared<GainProcessor>(s.size())}; });
-  EXPECT_EQ(parse_chain("anything").size(), 1u);
-  set_chain_parser(nullptr);
-  EXPECT_THROW(parse_chain("anything"), InvalidArgument);
+TEST(EngineChain, TheEngineRunsTheDspChainSyntax) {
+  // One syntax: the text `percept fx` runs offline builds the engine's chain, including the two stages
+  // made for the real-time path (cascade: a fixed load; counter: a gapless signal).
+  const auto chain = dsp::parse_chain("gain(gain_db=-6) | cascade(stages=4, cutoff_hz=2000) | counter", 48000);
+  ASSERT_EQ(chain->processors().size(), 3u);
+  EXPECT_EQ(chain->describe(), "gain | cascade | counter");
+  EXPECT_THROW(dsp::parse_chain("cascade(stages=0)", 48000), InvalidArgument);
+  EXPECT_THROW(dsp::parse_chain("cascade(stages=4, cutoff=2000)", 48000), InvalidArgument);
+  EXPECT_THROW(dsp::parse_chain("counter(step=2)", 48000), InvalidArgument);
+  EXPECT_THROW(dsp::parse_chain("gain:-6,lowpass:2000", 48000), InvalidArgument);  // the old engine syntax is gone
+  auto o = virtual_options("virtual", 1, 1, 64, 2);
+  Engine e(o, chain);
+  EXPECT_EQ(&e.chain(), chain.get());
+  EXPECT_TRUE(chain->prepared());
+  EXPECT_EQ(chain->spec().max_block_size, 64u);
+  e.start();
+  AudioBuffer<float> block(1, 4800);
+  e.capture().read(block.view(), 2.0);  // the counter is last: the loop carries it, delayed by 128 frames
+  for (std::size_t i = 128; i < 4800; ++i)
+    ASSERT_EQ(block.channel(0)[i], dsp::Counter::value(static_cast<std::int64_t>(i) - 128));
+  e.stop();
+  Engine none(o);  // no chain: input to output
+  EXPECT_TRUE(none.chain().processors().empty());
+}
+
+TEST(EngineChain, CascadeIsADeterministicSaturatingLowpass) {
+  dsp::SaturatingCascade c(4, 1000.0);
+  c.prepare({48000.0, 256, 1});
+  AudioBuffer<double> x(1, 4096);
+  for (std::size_t i = 0; i < 4096; ++i) x.channel(0)[i] = 0.5;  // a step: the low-pass settles near it
+  AudioBuffer<double> y(1, 4096);
+  dsp::process_offline<double>(c, x.view(), y.view());
+  EXPECT_NEAR(y.channel(0)[4095], 0.5, 0.02);
+  AudioBuffer<double> y2(1, 4096);
+  c.reset();
+  dsp::process_offline<double>(c, x.view(), y2.view());
+  for (std::size_t i = 0; i < 4096; ++i) ASSERT_EQ(y.channel(0)[i], y2.channel(0)[i]);
+  EXPECT_THROW(c.prepare({4000.0, 256, 1}), InvalidArgument);  // cutoff not below rate / 6
 }
