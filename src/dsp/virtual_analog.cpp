@@ -367,8 +367,9 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
   const double q = k.h * k.K;
   const double a = 0.5 + k.gfb;
-  // Linear extrapolation from the last two solutions: usually within the tolerance after one step.
-  double v1 = 2 * s.vc1 - s.pv1, v2 = 2 * s.vc2 - s.pv2, v3 = 2 * s.vc3 - s.pv3, v4 = 2 * s.vc4 - s.pv4;
+  // Quadratic extrapolation from the last three solutions (3 v[n-1] - 3 v[n-2] + v[n-3]).
+  double v1 = 3 * (s.vc1 - s.pv1) + s.ppv1, v2 = 3 * (s.vc2 - s.pv2) + s.ppv2, v3 = 3 * (s.vc3 - s.pv3) + s.ppv3,
+         v4 = 3 * (s.vc4 - s.pv4) + s.ppv4;
   double t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
   int n = 0;
   for (;;) {
@@ -426,6 +427,10 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   s.s2 = 2 * v2 - s.s2;
   s.s3 = 2 * v3 - s.s3;
   s.s4 = 2 * v4 - s.s4;
+  s.ppv1 = s.pv1;
+  s.ppv2 = s.pv2;
+  s.ppv3 = s.pv3;
+  s.ppv4 = s.pv4;
   s.pv1 = s.vc1;
   s.pv2 = s.vc2;
   s.pv3 = s.vc3;

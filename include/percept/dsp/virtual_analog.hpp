@@ -217,7 +217,8 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
   struct State {
     double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
     double vout = 0, vc1 = 0, vc2 = 0, vc3 = 0, vc4 = 0;
-    double pv1 = 0, pv2 = 0, pv3 = 0, pv4 = 0;  // the solution one sample earlier (Newton's predictor)
+    double pv1 = 0, pv2 = 0, pv3 = 0, pv4 = 0;      // the solution one sample earlier (Newton's predictor)
+    double ppv1 = 0, ppv2 = 0, ppv3 = 0, ppv4 = 0;  // and two samples earlier
     double vc11 = 0, vc21 = 0, vc31 = 0, vc41 = 0;
   };
   struct Coeffs {
