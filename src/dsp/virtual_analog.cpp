@@ -70,49 +70,59 @@ RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept {
 // With w = alpha u and pi = w^4: u4' alpha = B4 + (pi6 + pi7) - (1 + rho) pi4 - (1 - rho) pi5, where
 // B4 = alpha ((A1 - A2)/2 - A3 - k x). tc i1 is carried as J1 = tc i1 of the step before (A1 = ab1 u1 + J1
 // + bm m), so that the inductor update does not sit between u1' and the next B.
+// Two-lane form (GCC/Clang vector extensions; SSE2 on baseline x86-64): (u1, u2), (j1, j2) and the scaled
+// diode voltages (w4, w6), (w5, w7) are pairs, so that the symmetric updates share instructions.
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2l __attribute__((vector_size(16)));
+
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void ring_run(RingState& s, const double* carrier,
                                                                           const double* modulator, double* out,
                                                                           std::size_t n, const RingCoeffs& c) noexcept {
-  const double ha = 0.5 * c.alpha;
-  const double k1 = ha * c.ab1, k2 = ha * c.ab2, k3 = c.alpha * c.a3, km = ha * c.bm, kx = c.alpha * c.k;
-  const double ctl = c.tc * c.tl, ca = c.ca, cb = c.cb, c1 = c.c1, c3 = c.c3;
-  double u1 = s.u1, u2 = s.u2, u3 = s.u3;
-  double j1 = c.tc * (s.i1 + c.tl * s.u1), j2 = c.tc * (s.i2 + c.tl * s.u2);
-  double w4 = c.alpha * s.u4, w5 = c.alpha * s.u5, w6 = c.alpha * s.u6, w7 = c.alpha * s.u7;
+  const double ha = 0.5 * c.alpha, k3 = c.alpha * c.a3, km = ha * c.bm, kx = c.alpha * c.k, bm = c.bm;
+  const double ctl = c.tc * c.tl, c3 = c.c3, a3 = c.a3;
+  const v2d AB = {c.ab1, c.ab2}, K = {ha * c.ab1, ha * c.ab2}, CA = {c.ca, c.ca}, CB = {c.cb, c.cb};
+  const v2d C1 = {c.c1, c.c1}, PM = {1.0, -1.0}, MP = {-1.0, 1.0}, CTL = {ctl, ctl}, HA = {ha, ha};
+  const v2l swap = {1, 0};
+  v2d U = {s.u1, s.u2};
+  double u3 = s.u3;
+  v2d J = {c.tc * (s.i1 + c.tl * s.u1), c.tc * (s.i2 + c.tl * s.u2)};  // tc i one step earlier
+  v2d Wa = {c.alpha * s.u4, c.alpha * s.u6}, Wb = {c.alpha * s.u5, c.alpha * s.u7};
   for (std::size_t i = 0; i < n; ++i) {
-    // Linear parts (need only the previous step's u1..u3, j1, j2 and the inputs).
-    const double hjd = ha * (j1 - j2), hjs = ha * (j1 + j2), em = km * modulator[i], ex = kx * carrier[i];
-    const double P1 = k1 * u1, P2 = k2 * u2, P3 = k3 * u3;
-    const double e4 = (hjd + em) - ex, e5 = -(hjd + em) - ex, e6 = (hjs + em) + ex, e7 = ex - (hjs + em);
-    const double B4 = (P1 + e4) - (P2 + P3), B5 = (P2 + e5) - (P1 + P3), B6 = (P1 + P2) + (P3 + e6),
-                 B7 = (P3 + e7) - (P1 + P2);
-    const double A1 = c.ab1 * u1 + (j1 + c.bm * modulator[i]);
-    const double A2 = c.ab2 * u2 + j2;
-    const double A3 = c.a3 * u3;
-    j1 -= ctl * u1;
-    j2 -= ctl * u2;
-    // Diode terms.
-    const double q4 = w4 * w4, q5 = w5 * w5, q6 = w6 * w6, q7 = w7 * w7;
-    const double p4 = q4 * q4, p5 = q5 * q5, p6 = q6 * q6, p7 = q7 * q7;
-    const double S45 = p4 + p5, S67 = p6 + p7, E = p5 - p4, F = p7 - p6;
-    w4 = (S67 - (ca * p4 + cb * p5)) + B4;
-    w5 = (S67 - (cb * p4 + ca * p5)) + B5;
-    w6 = (S45 - (ca * p6 + cb * p7)) + B6;
-    w7 = (S45 - (cb * p6 + ca * p7)) + B7;
-    u1 = A1 + c1 * (E + F);
-    u2 = A2 + c1 * (F - E);
-    u3 = A3 + c3 * (S45 - S67);
-    out[i] = u2;
+    // Linear parts (need only the previous step's u1..u3, j1, j2 and the inputs):
+    // X = alpha (A1 - A2) / 2, Y = alpha (A1 + A2) / 2, Z = alpha (A3 + k x); (B4, B6) = (X, Y) + (-Z, Z),
+    // (B5, B7) = (-Z, Z) - (X, Y).
+    const double em = km * modulator[i], ex = kx * carrier[i];
+    const v2d T = K * U + HA * J;  // (alpha A1 / 2 - em, alpha A2 / 2)
+    const v2d T0 = {T[0], T[0]}, T1 = {T[1], T[1]};
+    const v2d XY = T0 + MP * T1 + em;
+    const double Z = k3 * u3 + ex;
+    const v2d ZZ = {-Z, Z};
+    const v2d Ba = XY + ZZ, Bb = ZZ - XY;
+    const v2d M = {bm * modulator[i], 0.0};
+    const v2d A = AB * U + J + M;  // (A1, A2)
+    const double A3 = a3 * u3;
+    J -= CTL * U;
+    // Diode terms: (pi4, pi6), (pi5, pi7).
+    const v2d Qa = Wa * Wa, Qb = Wb * Wb;
+    const v2d Pa = Qa * Qa, Pb = Qb * Qb;
+    const v2d S = Pa + Pb, Sx = __builtin_shuffle(S, swap);  // (S45, S67), (S67, S45)
+    Wa = (Sx - (CA * Pa + CB * Pb)) + Ba;
+    Wb = (Sx - (CB * Pa + CA * Pb)) + Bb;
+    const v2d Df = Pb - Pa;                                 // (E, F) = (pi5 - pi4, pi7 - pi6)
+    const v2d D12 = Df + PM * __builtin_shuffle(Df, swap);  // (E + F, F - E)
+    U = A + C1 * D12;
+    u3 = A3 + c3 * (S[0] - S[1]);
+    out[i] = U[1];
   }
-  s.u1 = u1;
-  s.u2 = u2;
+  s.u1 = U[0];
+  s.u2 = U[1];
   s.u3 = u3;
-  s.i1 = j1 * c.inv_tc - c.tl * u1;
-  s.i2 = j2 * c.inv_tc - c.tl * u2;
-  s.u4 = w4 * c.inv_alpha;
-  s.u5 = w5 * c.inv_alpha;
-  s.u6 = w6 * c.inv_alpha;
-  s.u7 = w7 * c.inv_alpha;
+  s.i1 = J[0] * c.inv_tc - c.tl * U[0];
+  s.i2 = J[1] * c.inv_tc - c.tl * U[1];
+  s.u4 = Wa[0] * c.inv_alpha;
+  s.u6 = Wa[1] * c.inv_alpha;
+  s.u5 = Wb[0] * c.inv_alpha;
+  s.u7 = Wb[1] * c.inv_alpha;
 }
 
 DiodeRingCore::DiodeRingCore(double sample_rate, double k, double modulator_hz, double modulator_level)
