@@ -183,8 +183,7 @@ DiodeRingModulator::DiodeRingModulator(double sample_rate, int oversampling, dou
 void DiodeRingModulator::prepare(const ProcessSpec& spec) {
   check_spec(spec, "ring");
   coef_ = make_ring_coeffs(k_, spec.sample_rate * factor_);
-  up_.prepare(spec.num_channels, factor_, design_);
-  mod_up_.prepare(spec.num_channels, factor_, design_);
+  up_.prepare(2 * spec.num_channels, factor_, design_);
   down_.prepare(spec.num_channels, factor_, design_);
   state_.assign(spec.num_channels, RingState{});
   const auto f = static_cast<std::size_t>(factor_);
@@ -201,7 +200,6 @@ void DiodeRingModulator::prepare(const ProcessSpec& spec) {
 void DiodeRingModulator::reset() noexcept {
   for (auto& s : state_) s = RingState{};
   up_.reset();
-  mod_up_.reset();
   down_.reset();
   phase_ = 0;
 }

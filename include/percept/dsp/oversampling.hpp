@@ -39,6 +39,9 @@ class Interpolator {
   void reset() noexcept;
   /// Pushes one base-rate sample of `channel`; writes `factor` high-rate samples to `out`.
   void push(std::size_t channel, double x, double* out) noexcept;
+  /// push() for two different channels at once (each filter coefficient is loaded once for both).
+  void push_pair(std::size_t channel_a, double xa, double* out_a, std::size_t channel_b, double xb,
+                 double* out_b) noexcept;
   [[nodiscard]] int factor() const noexcept { return factor_; }
   /// Group delay in high-rate samples.
   [[nodiscard]] double delay() const noexcept {

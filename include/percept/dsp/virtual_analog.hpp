@@ -130,6 +130,7 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
     double* cu = hi_carrier_.data();
     double* mu = hi_mod_.data();
     double* yo = hi_out_.data();
+    const std::size_t nch = state_.size();  // prepared channels: the modulator histories follow
     for (std::size_t c = 0; c < carrier.num_channels(); ++c) {
       const T* x = carrier.channel(c);
       const std::size_t mc = modulator.num_channels() == 1 ? 0 : c;
@@ -137,8 +138,8 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
       T* y = out.channel(c);
       RingState s = state_[c];
       for (std::size_t i = 0; i < carrier.num_frames(); ++i) {
-        up_.push(c, input_scale_ * static_cast<double>(x[i]), cu);
-        mod_up_.push(c, input_scale_ * static_cast<double>(m[i]), mu);
+        up_.push_pair(c, input_scale_ * static_cast<double>(x[i]), cu, nch + c,
+                      input_scale_ * static_cast<double>(m[i]), mu);
         ring_run(s, cu, mu, yo, f, coef_);
         y[i] = static_cast<T>(down_.push(c, yo));
       }
@@ -158,7 +159,7 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
   AntiAliasDesign design_;
   double input_scale_;
   RingCoeffs coef_;
-  Interpolator up_, mod_up_;
+  Interpolator up_;  // channels 0..n-1: carrier, n..2n-1: modulator (one per carrier channel)
   Decimator down_;
   std::vector<RingState> state_;
   std::vector<double> hi_carrier_, hi_mod_, hi_out_;
