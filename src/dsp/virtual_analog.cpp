@@ -73,7 +73,6 @@ RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept {
 // Two-lane form (GCC/Clang vector extensions; SSE2 on baseline x86-64): (u1, u2), (j1, j2) and the scaled
 // diode voltages (w4, w6), (w5, w7) are pairs, so that the symmetric updates share instructions.
 typedef double v2d __attribute__((vector_size(16)));
-typedef long long v2l __attribute__((vector_size(16)));
 
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void ring_run(RingState& s, const double* carrier,
                                                                           const double* modulator, double* out,
@@ -82,7 +81,6 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void ring_run(RingSt
   const double ctl = c.tc * c.tl, c3 = c.c3, a3 = c.a3;
   const v2d AB = {c.ab1, c.ab2}, K = {ha * c.ab1, ha * c.ab2}, CA = {c.ca, c.ca}, CB = {c.cb, c.cb};
   const v2d C1 = {c.c1, c.c1}, PM = {1.0, -1.0}, MP = {-1.0, 1.0}, CTL = {ctl, ctl}, HA = {ha, ha};
-  const v2l swap = {1, 0};
   v2d U = {s.u1, s.u2};
   double u3 = s.u3;
   v2d J = {c.tc * (s.i1 + c.tl * s.u1), c.tc * (s.i2 + c.tl * s.u2)};  // tc i one step earlier
@@ -105,11 +103,12 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void ring_run(RingSt
     // Diode terms: (pi4, pi6), (pi5, pi7).
     const v2d Qa = Wa * Wa, Qb = Wb * Wb;
     const v2d Pa = Qa * Qa, Pb = Qb * Qb;
-    const v2d S = Pa + Pb, Sx = __builtin_shuffle(S, swap);  // (S45, S67), (S67, S45)
+    const v2d S = Pa + Pb, Sx = {S[1], S[0]};  // (S45, S67), (S67, S45)
     Wa = (Sx - (CA * Pa + CB * Pb)) + Ba;
     Wb = (Sx - (CB * Pa + CA * Pb)) + Bb;
-    const v2d Df = Pb - Pa;                                 // (E, F) = (pi5 - pi4, pi7 - pi6)
-    const v2d D12 = Df + PM * __builtin_shuffle(Df, swap);  // (E + F, F - E)
+    const v2d Df = Pb - Pa;  // (E, F) = (pi5 - pi4, pi7 - pi6)
+    const v2d Dx = {Df[1], Df[0]};
+    const v2d D12 = Df + PM * Dx;  // (E + F, F - E)
     U = A + C1 * D12;
     u3 = A3 + c3 * (S[0] - S[1]);
     out[i] = U[1];
