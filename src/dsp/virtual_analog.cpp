@@ -306,6 +306,10 @@ double Vcs3Filter::step(State& s, double x, const Coeffs& k) noexcept {
   return solver_ == Vcs3Solver::Newton ? step_newton(s, x, k) : step_fixed_point(s, x, k);
 }
 
+// Runtime dispatch for the per-sample solvers: the x86-64-v3 clones evaluate tanh's polynomial with FMA and
+// the Newton iteration's four-lane tanh in one AVX vector.
+#define PERCEPT_VA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+
 namespace {
 constexpr double kEta = 1.836, kVt = 0.026;
 constexpr double kGamma = kEta * kVt;
@@ -313,7 +317,7 @@ constexpr double kGamma = kEta * kVt;
 
 // The authors' iteration: one Gauss-Seidel sweep through the four stages per iteration, the output
 // feedback taken from the previous sweep, vc4 restarted from 0 at every sample.
-double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcept {
+PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
   // (T/2) * (I0/2C) folded into one constant and the output gain into one: one multiplication less per
   // stage on the iteration's serial chain (the results move by rounding only).
@@ -370,7 +374,7 @@ double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcep
 // Newton-Raphson on F(v) = v - q f(v) - s = 0 (q = T/2 * I0/(2C)), v = (vc1..vc4), started from the
 // previous sample's solution. The Jacobian is tridiagonal plus the feedback entry dF1/dv4; it is solved
 // by elimination without pivoting (the diagonal is 1 + q * (non-negative terms), diagonally dominant).
-double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
+PERCEPT_VA_CLONES double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
   const double q = k.h * k.K;
   const double a = 0.5 + k.gfb;
