@@ -302,10 +302,6 @@ Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
                 max_it_};
 }
 
-double Vcs3Filter::step(State& s, double x, const Coeffs& k) noexcept {
-  return solver_ == Vcs3Solver::Newton ? step_newton(s, x, k) : step_fixed_point(s, x, k);
-}
-
 // Runtime dispatch for the per-sample solvers: the x86-64-v3 clones evaluate tanh's polynomial with FMA and
 // the Newton iteration's four-lane tanh in one AVX vector.
 #define PERCEPT_VA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -452,6 +448,11 @@ PERCEPT_VA_CLONES double Vcs3Filter::step_newton(State& s, double x, const Coeff
   s.vc4 = v4;
   s.vout = a * v4;
   return s.vout;
+}
+
+// (Defined after the solvers: a function may not become multiversioned after its first use.)
+double Vcs3Filter::step(State& s, double x, const Coeffs& k) noexcept {
+  return solver_ == Vcs3Solver::Newton ? step_newton(s, x, k) : step_fixed_point(s, x, k);
 }
 
 }  // namespace percept::dsp
