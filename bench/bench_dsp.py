@@ -9,6 +9,11 @@ robust when the machine is shared; every variant is single-threaded), the best o
 paper's setting: 44.1 kHz, blocks of 512 samples, one call per block (the paper's per-block wrapper for
 its code, one process() call per block for percept); Numba and percept runs alternate so that a change of
 machine load hits both. The pure-Python run is short (--python-seconds) and extrapolated per sample.
+The ring modulator is reported twice, so that the comparison is like for like: the whole processor (the
+paper's wrapper: numpy.insert zero-stuffing, the Numba core, scipy lfilter with its 3rd-order Butterworth,
+decimation; percept's DiodeRingModulator: polyphase Kaiser interpolation of carrier and modulator, the
+core, polyphase decimation) and the oversampled core alone on the same zero-stuffed input (DiodeRingCore
+vs the Numba core loop).
 Peak memory: the peak of what Python/numpy allocate while processing (tracemalloc; numpy reports its
 buffers to it). percept's own state, allocated once in prepare(), is not included: it is listed in
 docs/benchmarks-dsp.md.
@@ -152,8 +157,8 @@ def main():
     a = ap.parse_args()
 
     algos = [("onepole", "one-pole low-pass"),
-             ("ring", "ring modulator 30x (paper: zero-stuff, core, Butterworth-3)"),
-             ("ringcore", "ring core alone, 30x"),
+             ("ring", "ring modulator 30x, whole processor (resampling + core)"),
+             ("ringcore", "ring core alone, 30x (same zero-stuffed input)"),
              ("vcs3", "VCS3 VCF, fixed point, tolerance 1e-3"),
              ("vcs3-newton", "VCS3 VCF: percept Newton (tol 1e-3) vs paper fixed point"),
              ("vcs3-newton-eq", f"VCS3 VCF: percept Newton (tol {NEWTON_EQ_TOL}) vs paper fixed point")]

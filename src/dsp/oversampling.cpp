@@ -22,32 +22,120 @@ double bessel_i0(double x) {
   return sum;
 }
 
-// Single-precision dot product, sixteen products in flight: GCC/Clang vector extensions give four-float
-// SIMD lanes on any x86-64 (SSE2) and four accumulators keep the additions off one dependency chain.
-typedef float v4f __attribute__((vector_size(16)));
+// Single-precision arithmetic in eight-float vectors (GCC/Clang vector extensions): two SSE registers per
+// vector on baseline x86-64, one AVX register in the x86-64-v3 clones (PERCEPT_FIR_CLONES).
+typedef float v8f __attribute__((vector_size(32)));
+#define PERCEPT_FIR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+
+// (By reference: a function returning an eight-float vector would have a target-dependent ABI.)
+inline void load8(v8f& v, const float* p) noexcept {
+  std::memcpy(&v, p, sizeof v);
+}
+
+// Dot product, 32 products in flight (four accumulators keep the additions off one dependency chain).
 inline double dot(const float* a, const float* b, std::size_t n) noexcept {
-  v4f s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0}, s2 = {0, 0, 0, 0}, s3 = {0, 0, 0, 0};
+  v8f s0 = {}, s1 = {}, s2 = {}, s3 = {};
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    v4f a0, a1, a2, a3, b0, b1, b2, b3;
-    std::memcpy(&a0, a + i, 16);
-    std::memcpy(&a1, a + i + 4, 16);
-    std::memcpy(&a2, a + i + 8, 16);
-    std::memcpy(&a3, a + i + 12, 16);
-    std::memcpy(&b0, b + i, 16);
-    std::memcpy(&b1, b + i + 4, 16);
-    std::memcpy(&b2, b + i + 8, 16);
-    std::memcpy(&b3, b + i + 12, 16);
-    s0 += a0 * b0;
-    s1 += a1 * b1;
-    s2 += a2 * b2;
-    s3 += a3 * b3;
+  v8f x0, x1, x2, x3, y0, y1, y2, y3;
+  for (; i + 32 <= n; i += 32) {
+    load8(x0, a + i);
+    load8(x1, a + i + 8);
+    load8(x2, a + i + 16);
+    load8(x3, a + i + 24);
+    load8(y0, b + i);
+    load8(y1, b + i + 8);
+    load8(y2, b + i + 16);
+    load8(y3, b + i + 24);
+    s0 += x0 * y0;
+    s1 += x1 * y1;
+    s2 += x2 * y2;
+    s3 += x3 * y3;
   }
-  const v4f s = (s0 + s1) + (s2 + s3);
-  double r =
-      static_cast<double>(s[0]) + static_cast<double>(s[1]) + static_cast<double>(s[2]) + static_cast<double>(s[3]);
+  for (; i + 8 <= n; i += 8) {
+    load8(x0, a + i);
+    load8(y0, b + i);
+    s0 += x0 * y0;
+  }
+  const v8f s = (s0 + s1) + (s2 + s3);
+  double r = 0;
+  for (int j = 0; j < 8; ++j) r += static_cast<double>(s[j]);
   for (; i < n; ++i) r += static_cast<double>(a[i]) * static_cast<double>(b[i]);
   return r;
+}
+
+// Eight interpolated outputs at once: out[j] = sum_k pt[k][j] hist[k] over the transposed phase table
+// (row stride `stride` floats): the products of one tap for eight phases sit in one vector, so there are
+// no horizontal sums. Four independent accumulators (taps k mod 4) keep the additions off one chain.
+// Always inlined, so that it is compiled for the caller's target (the x86-64-v3 clone included).
+[[gnu::always_inline]] inline void interp8(const float* pt, std::size_t stride, const float* hist, std::size_t taps,
+                                           double* out, std::size_t nout) noexcept {
+  v8f a0 = {}, a1 = {}, a2 = {}, a3 = {}, p0, p1, p2, p3;
+  std::size_t k = 0;
+  for (; k + 4 <= taps; k += 4) {
+    const float* r = pt + k * stride;
+    load8(p0, r);
+    load8(p1, r + stride);
+    load8(p2, r + 2 * stride);
+    load8(p3, r + 3 * stride);
+    a0 += p0 * hist[k];
+    a1 += p1 * hist[k + 1];
+    a2 += p2 * hist[k + 2];
+    a3 += p3 * hist[k + 3];
+  }
+  for (; k < taps; ++k) {
+    load8(p0, pt + k * stride);
+    a0 += p0 * hist[k];
+  }
+  const v8f s = (a0 + a1) + (a2 + a3);
+  const std::size_t m = nout < 8 ? nout : 8;
+  for (std::size_t j = 0; j < m; ++j) out[j] = static_cast<double>(s[j]);
+}
+
+// 32 interpolated outputs at once, the tap loop outside: one broadcast of hist[k] serves four vectors of
+// phases (interp8 reloads it for every eight phases); four accumulators, one per vector.
+[[gnu::always_inline]] inline void interp32(const float* pt, std::size_t stride, const float* hist, std::size_t taps,
+                                            double* out, std::size_t nout) noexcept {
+  v8f a0 = {}, a1 = {}, a2 = {}, a3 = {}, p0, p1, p2, p3;
+  for (std::size_t k = 0; k < taps; ++k) {
+    const float* r = pt + k * stride;
+    const float h = hist[k];
+    load8(p0, r);
+    load8(p1, r + 8);
+    load8(p2, r + 16);
+    load8(p3, r + 24);
+    a0 += p0 * h;
+    a1 += p1 * h;
+    a2 += p2 * h;
+    a3 += p3 * h;
+  }
+  const std::size_t m = nout < 32 ? nout : 32;
+  for (std::size_t j = 0; j < m; ++j) {
+    const v8f& a = j < 8 ? a0 : j < 16 ? a1 : j < 24 ? a2 : a3;
+    out[j] = static_cast<double>(a[j % 8]);
+  }
+}
+
+// Two signals through the same table, 16 phases at a time: each table row is loaded once for both
+// (two vectors of phases x two signals = four accumulators, which fit the registers of the baseline
+// build as well as the AVX one).
+[[gnu::always_inline]] inline void interp16x2(const float* pt, std::size_t stride, const float* ha, const float* hb,
+                                              std::size_t taps, double* oa, double* ob, std::size_t nout) noexcept {
+  v8f a0 = {}, a1 = {}, b0 = {}, b1 = {}, p0, p1;
+  for (std::size_t k = 0; k < taps; ++k) {
+    const float* r = pt + k * stride;
+    const float x = ha[k], y = hb[k];
+    load8(p0, r);
+    load8(p1, r + 8);
+    a0 += p0 * x;
+    a1 += p1 * x;
+    b0 += p0 * y;
+    b1 += p1 * y;
+  }
+  const std::size_t m = nout < 16 ? nout : 16;
+  for (std::size_t j = 0; j < m; ++j) {
+    oa[j] = static_cast<double>(j < 8 ? a0[j] : a1[j - 8]);
+    ob[j] = static_cast<double>(j < 8 ? b0[j] : b1[j - 8]);
+  }
 }
 
 void check_design(int factor, const AntiAliasDesign& d) {
@@ -90,10 +178,11 @@ void Interpolator::prepare(std::size_t channels, int factor, const AntiAliasDesi
   const auto h = design_antialias(factor, d);
   factor_ = factor;
   taps_ = static_cast<std::size_t>(d.taps_per_phase);
-  phases_.assign(h.size(), 0.0f);
   const auto f = static_cast<std::size_t>(factor);
+  stride_ = (f + 7) / 8 * 8;
+  phases_.assign(taps_ * stride_, 0.0f);  // [tap][phase], phases padded to a multiple of 8 with zeros
   for (std::size_t j = 0; j < f; ++j)
-    for (std::size_t k = 0; k < taps_; ++k) phases_[j * taps_ + k] = static_cast<float>(h[j + k * f] * factor);
+    for (std::size_t k = 0; k < taps_; ++k) phases_[k * stride_ + j] = static_cast<float>(h[j + k * f] * factor);
   history_.assign(channels * 2 * taps_, 0.0f);
   pos_.assign(channels, 0);
 }
@@ -103,14 +192,40 @@ void Interpolator::reset() noexcept {
   std::fill(pos_.begin(), pos_.end(), 0);
 }
 
-void Interpolator::push(std::size_t channel, double x, double* out) noexcept {
+PERCEPT_FIR_CLONES void Interpolator::push(std::size_t channel, double x, double* out) noexcept {
   float* buf = history_.data() + channel * 2 * taps_;
   std::size_t& w = pos_[channel];
   w = w == 0 ? taps_ - 1 : w - 1;
   buf[w] = static_cast<float>(x);
   buf[w + taps_] = static_cast<float>(x);
   const float* hist = buf + w;  // hist[k] = x[n - k]
-  for (int j = 0; j < factor_; ++j) out[j] = dot(phases_.data() + static_cast<std::size_t>(j) * taps_, hist, taps_);
+  const auto f = static_cast<std::size_t>(factor_);
+  std::size_t j = 0;
+  for (; j + 32 <= stride_; j += 32) interp32(phases_.data() + j, stride_, hist, taps_, out + j, f - j);
+  for (; j < stride_; j += 8) interp8(phases_.data() + j, stride_, hist, taps_, out + j, f - j);
+}
+
+PERCEPT_FIR_CLONES void Interpolator::push_pair(std::size_t ca, double xa, double* out_a, std::size_t cb, double xb,
+                                                double* out_b) noexcept {
+  const float* hist[2];
+  const std::size_t ch[2] = {ca, cb};
+  const double xs[2] = {xa, xb};
+  for (int i = 0; i < 2; ++i) {
+    float* buf = history_.data() + ch[i] * 2 * taps_;
+    std::size_t& w = pos_[ch[i]];
+    w = w == 0 ? taps_ - 1 : w - 1;
+    buf[w] = static_cast<float>(xs[i]);
+    buf[w + taps_] = static_cast<float>(xs[i]);
+    hist[i] = buf + w;
+  }
+  const auto f = static_cast<std::size_t>(factor_);
+  std::size_t j = 0;
+  for (; j + 16 <= stride_; j += 16)
+    interp16x2(phases_.data() + j, stride_, hist[0], hist[1], taps_, out_a + j, out_b + j, f - j);
+  for (; j < stride_; j += 8) {
+    interp8(phases_.data() + j, stride_, hist[0], taps_, out_a + j, f - j);
+    interp8(phases_.data() + j, stride_, hist[1], taps_, out_b + j, f - j);
+  }
 }
 
 void Decimator::prepare(std::size_t channels, int factor, const AntiAliasDesign& d) {
@@ -131,7 +246,7 @@ void Decimator::reset() noexcept {
   std::fill(pos_.begin(), pos_.end(), 0);
 }
 
-double Decimator::push(std::size_t channel, const double* in) noexcept {
+PERCEPT_FIR_CLONES double Decimator::push(std::size_t channel, const double* in) noexcept {
   const std::size_t len = h_.size();
   float* buf = history_.data() + channel * 2 * len;
   std::size_t& w = pos_[channel];

@@ -40,6 +40,90 @@ void fill_sine(T* out, std::size_t n, double& phase, double inc, double level) n
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept {
+  constexpr double Ra = 600.0, Ri = 50.0, Rm = 80.0;
+  const double T = 1.0 / sample_rate;
+  const double tc = T / kC, tcp = T / kCp, tl = T / kL;
+  const double g = 0.17 * tcp, h = 0.085 * tc, rho = h / g;
+  RingCoeffs c;
+  c.alpha = std::cbrt(g);
+  c.inv_alpha = 1.0 / c.alpha;
+  c.ca = 1 + rho;
+  c.cb = 1 - rho;
+  c.c1 = rho / c.alpha;
+  c.c3 = 1.0 / c.alpha;
+  c.ab1 = 1 - tc / Rm - tc * tl;
+  c.ab2 = 1 - tc / Ra - tc * tl;
+  c.a3 = 1 - tcp / Ri;
+  c.tc = tc;
+  c.inv_tc = 1.0 / tc;
+  c.tl = tl;
+  c.bm = tc * k / Rm;
+  c.k = k;
+  return c;
+}
+
+// The step, with A1 = u1 + tc (i1 - (u1 - k m)/Rm), A2 = u2 + tc (i2 - u2/Ra), A3 = u3 (1 - tcp/Ri) the
+// linear parts and p = 0.17 u^4 the diode terms:
+//   u1' = A1 + (tc/2)(p7 + p5 - p4 - p6),  u2' = A2 + (tc/2)(p4 + p7 - p5 - p6),  u3' = A3 + tcp (p4 + p5 - p6 - p7)
+//   u4' = (u1' - u2')/2 - u3' - k x  (u5', u6', u7' likewise),  i' = i - (T/L) u'.
+// With w = alpha u and pi = w^4: u4' alpha = B4 + (pi6 + pi7) - (1 + rho) pi4 - (1 - rho) pi5, where
+// B4 = alpha ((A1 - A2)/2 - A3 - k x). tc i1 is carried as J1 = tc i1 of the step before (A1 = ab1 u1 + J1
+// + bm m), so that the inductor update does not sit between u1' and the next B.
+// Two-lane form (GCC/Clang vector extensions; SSE2 on baseline x86-64): (u1, u2), (j1, j2) and the scaled
+// diode voltages (w4, w6), (w5, w7) are pairs, so that the symmetric updates share instructions.
+typedef double v2d __attribute__((vector_size(16)));
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void ring_run(RingState& s, const double* carrier,
+                                                                          const double* modulator, double* out,
+                                                                          std::size_t n, const RingCoeffs& c) noexcept {
+  const double ha = 0.5 * c.alpha, k3 = c.alpha * c.a3, km = ha * c.bm, kx = c.alpha * c.k, bm = c.bm;
+  const double ctl = c.tc * c.tl, c3 = c.c3, a3 = c.a3;
+  const v2d AB = {c.ab1, c.ab2}, K = {ha * c.ab1, ha * c.ab2}, CA = {c.ca, c.ca}, CB = {c.cb, c.cb};
+  const v2d C1 = {c.c1, c.c1}, PM = {1.0, -1.0}, MP = {-1.0, 1.0}, CTL = {ctl, ctl}, HA = {ha, ha};
+  v2d U = {s.u1, s.u2};
+  double u3 = s.u3;
+  v2d J = {c.tc * (s.i1 + c.tl * s.u1), c.tc * (s.i2 + c.tl * s.u2)};  // tc i one step earlier
+  v2d Wa = {c.alpha * s.u4, c.alpha * s.u6}, Wb = {c.alpha * s.u5, c.alpha * s.u7};
+  for (std::size_t i = 0; i < n; ++i) {
+    // Linear parts (need only the previous step's u1..u3, j1, j2 and the inputs):
+    // X = alpha (A1 - A2) / 2, Y = alpha (A1 + A2) / 2, Z = alpha (A3 + k x); (B4, B6) = (X, Y) + (-Z, Z),
+    // (B5, B7) = (-Z, Z) - (X, Y).
+    const double em = km * modulator[i], ex = kx * carrier[i];
+    const v2d T = K * U + HA * J;  // (alpha A1 / 2 - em, alpha A2 / 2)
+    const v2d T0 = {T[0], T[0]}, T1 = {T[1], T[1]};
+    const v2d XY = T0 + MP * T1 + em;
+    const double Z = k3 * u3 + ex;
+    const v2d ZZ = {-Z, Z};
+    const v2d Ba = XY + ZZ, Bb = ZZ - XY;
+    const v2d M = {bm * modulator[i], 0.0};
+    const v2d A = AB * U + J + M;  // (A1, A2)
+    const double A3 = a3 * u3;
+    J -= CTL * U;
+    // Diode terms: (pi4, pi6), (pi5, pi7).
+    const v2d Qa = Wa * Wa, Qb = Wb * Wb;
+    const v2d Pa = Qa * Qa, Pb = Qb * Qb;
+    const v2d S = Pa + Pb, Sx = {S[1], S[0]};  // (S45, S67), (S67, S45)
+    Wa = (Sx - (CA * Pa + CB * Pb)) + Ba;
+    Wb = (Sx - (CB * Pa + CA * Pb)) + Bb;
+    const v2d Df = Pb - Pa;  // (E, F) = (pi5 - pi4, pi7 - pi6)
+    const v2d Dx = {Df[1], Df[0]};
+    const v2d D12 = Df + PM * Dx;  // (E + F, F - E)
+    U = A + C1 * D12;
+    u3 = A3 + c3 * (S[0] - S[1]);
+    out[i] = U[1];
+  }
+  s.u1 = U[0];
+  s.u2 = U[1];
+  s.u3 = u3;
+  s.i1 = J[0] * c.inv_tc - c.tl * U[0];
+  s.i2 = J[1] * c.inv_tc - c.tl * U[1];
+  s.u4 = Wa[0] * c.inv_alpha;
+  s.u6 = Wa[1] * c.inv_alpha;
+  s.u5 = Wb[0] * c.inv_alpha;
+  s.u7 = Wb[1] * c.inv_alpha;
+}
+
 DiodeRingCore::DiodeRingCore(double sample_rate, double k, double modulator_hz, double modulator_level)
     : k_(k), modulator_hz_(modulator_hz), modulator_level_(modulator_level) {
   check_rate(sample_rate, "ringcore");
@@ -49,10 +133,7 @@ DiodeRingCore::DiodeRingCore(double sample_rate, double k, double modulator_hz, 
 
 void DiodeRingCore::prepare(const ProcessSpec& spec) {
   check_spec(spec, "ringcore");
-  const double T = 1.0 / spec.sample_rate;
-  tc_ = T / kC;
-  tcp_ = T / kCp;
-  tl_ = T / kL;
+  coef_ = make_ring_coeffs(k_, spec.sample_rate);
   state_.assign(spec.num_channels, RingState{});
   mod_f_.assign(spec.max_block_size, 0.0f);
   mod_d_.assign(spec.max_block_size, 0.0);
@@ -100,12 +181,8 @@ DiodeRingModulator::DiodeRingModulator(double sample_rate, int oversampling, dou
 
 void DiodeRingModulator::prepare(const ProcessSpec& spec) {
   check_spec(spec, "ring");
-  const double T = 1.0 / (spec.sample_rate * factor_);
-  tc_ = T / kC;
-  tcp_ = T / kCp;
-  tl_ = T / kL;
-  up_.prepare(spec.num_channels, factor_, design_);
-  mod_up_.prepare(spec.num_channels, factor_, design_);
+  coef_ = make_ring_coeffs(k_, spec.sample_rate * factor_);
+  up_.prepare(2 * spec.num_channels, factor_, design_);
   down_.prepare(spec.num_channels, factor_, design_);
   state_.assign(spec.num_channels, RingState{});
   const auto f = static_cast<std::size_t>(factor_);
@@ -122,7 +199,6 @@ void DiodeRingModulator::prepare(const ProcessSpec& spec) {
 void DiodeRingModulator::reset() noexcept {
   for (auto& s : state_) s = RingState{};
   up_.reset();
-  mod_up_.reset();
   down_.reset();
   phase_ = 0;
 }
@@ -226,9 +302,9 @@ Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
                 max_it_};
 }
 
-double Vcs3Filter::step(State& s, double x, const Coeffs& k) noexcept {
-  return solver_ == Vcs3Solver::Newton ? step_newton(s, x, k) : step_fixed_point(s, x, k);
-}
+// Runtime dispatch for the per-sample solvers: the x86-64-v3 clones evaluate tanh's polynomial with FMA and
+// the Newton iteration's four-lane tanh in one AVX vector.
+#define PERCEPT_VA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 
 namespace {
 constexpr double kEta = 1.836, kVt = 0.026;
@@ -237,7 +313,7 @@ constexpr double kGamma = kEta * kVt;
 
 // The authors' iteration: one Gauss-Seidel sweep through the four stages per iteration, the output
 // feedback taken from the previous sweep, vc4 restarted from 0 at every sample.
-double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcept {
+PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
   // (T/2) * (I0/2C) folded into one constant and the output gain into one: one multiplication less per
   // stage on the iteration's serial chain (the results move by rounding only).
@@ -245,16 +321,27 @@ double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcep
   double vout = s.vout, vc1 = s.vc1, vc2 = s.vc2, vc3 = s.vc3;
   double vc11 = s.vc11, vc21 = s.vc21, vc31 = s.vc31, vc41 = s.vc41;
   double vc4 = 0.0, past = 1.0;
+  // The argument of each tanh is formed from the previous tanh in one multiply-add: the parts that
+  // depend only on the previous sweep (R0..R3) are computed off the serial chain, e.g.
+  // (vc2_old - vc1) / (2 gamma) with vc1 = hk (vin1 + vc11_old) + s1 is R1 - kappa vin1. The values are the
+  // authors' up to rounding; vc1..vc4 themselves are still formed (off the chain) for the stopping rule
+  // and the state.
+  const double kappa = hk * inv_2g, kappa0 = hk * gout * inv_2vt;
+  double arg0 = (x - vout) * inv_2vt;
   int n = 0;
   while (std::abs(vc4 - past) > k.tol * std::abs(past)) {
     past = vc4;
-    const double vin1 = fast_tanh((x - vout) * inv_2vt);
+    const double r1 = (vc2 - hk * vc11 - s.s1) * inv_2g, r2 = (vc3 - hk * vc21 - s.s2) * inv_2g,
+                 r3 = (vc4 - hk * vc31 - s.s3) * inv_2g;
+    const double r0 = (x - gout * (s.s4 - hk * vc41)) * inv_2vt;
+    const double vin1 = fast_tanh(arg0);
     vc1 = hk * (vin1 + vc11) + s.s1;
-    vc11 = fast_tanh((vc2 - vc1) * inv_2g);
+    vc11 = fast_tanh(r1 - kappa * vin1);
     vc2 = hk * (vc21 - vc11) + s.s2;
-    vc21 = fast_tanh((vc3 - vc2) * inv_2g);
+    vc21 = fast_tanh(r2 + kappa * vc11);
     vc3 = hk * (vc31 - vc21) + s.s3;
-    vc31 = fast_tanh((vc4 - vc3) * inv_2g);
+    vc31 = fast_tanh(r3 + kappa * vc21);
+    arg0 = r0 + kappa0 * vc31;
     vc4 = hk * (-vc41 - vc31) + s.s4;
     vc41 = fast_tanh(vc4 * inv_6g);
     vout = vc4 * gout;
@@ -282,13 +369,14 @@ double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcep
 
 // Newton-Raphson on F(v) = v - q f(v) - s = 0 (q = T/2 * I0/(2C)), v = (vc1..vc4), started from the
 // previous sample's solution. The Jacobian is tridiagonal plus the feedback entry dF1/dv4; it is solved
-// by elimination without pivoting (the diagonal is 1 + q * (non-negative terms)).
-double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
+// by elimination without pivoting (the diagonal is 1 + q * (non-negative terms), diagonally dominant).
+PERCEPT_VA_CLONES double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
   const double q = k.h * k.K;
   const double a = 0.5 + k.gfb;
-  // Linear extrapolation from the last two solutions: usually within the tolerance after one step.
-  double v1 = 2 * s.vc1 - s.pv1, v2 = 2 * s.vc2 - s.pv2, v3 = 2 * s.vc3 - s.pv3, v4 = 2 * s.vc4 - s.pv4;
+  // Quadratic extrapolation from the last three solutions (3 v[n-1] - 3 v[n-2] + v[n-3]).
+  double v1 = 3 * (s.vc1 - s.pv1) + s.ppv1, v2 = 3 * (s.vc2 - s.pv2) + s.ppv2, v3 = 3 * (s.vc3 - s.pv3) + s.ppv3,
+         v4 = 3 * (s.vc4 - s.pv4) + s.ppv4;
   double t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
   int n = 0;
   for (;;) {
@@ -308,30 +396,26 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
     const double d0 = (1 - t0 * t0) * inv_2vt, d1 = (1 - t1 * t1) * inv_2g, d2 = (1 - t2 * t2) * inv_2g;
     const double d3 = (1 - t3 * t3) * inv_2g, d4 = (1 - t4 * t4) * inv_6g;
     // Rows: [a11 a12 0 a14 | F1], [a21 a22 a23 0 | F2], [0 a32 a33 a34 | F3], [0 0 a43 a44 | F4]
-    double a11 = 1 + q * d1, a12 = -q * d1, a14 = q * a * d0;
-    double a21 = -q * d1, a22 = 1 + q * (d1 + d2), a23 = -q * d2, a24 = 0;
-    double a32 = -q * d2, a33 = 1 + q * (d2 + d3), a34 = -q * d3;
-    double a43 = -q * d3, a44 = 1 + q * (d3 + d4);
-    double r1 = F1, r2 = F2, r3 = F3, r4 = F4;
-    // Elimination with one reciprocal per pivot (four divisions on the dependency chain instead of seven).
+    const double a11 = 1 + q * d1, a12 = -q * d1, a14 = q * a * d0;
+    const double a21 = -q * d1, a22 = 1 + q * (d1 + d2), a23 = -q * d2, a24 = 0;
+    const double a32 = -q * d2, a33 = 1 + q * (d2 + d3), a34 = -q * d3;
+    const double a43 = -q * d3, a44 = 1 + q * (d3 + d4);
+    // Division-free forward elimination (each row is combined with the pivot row scaled by its pivot
+    // instead of dividing by it): the reciprocals of the pivots are independent of one another and
+    // leave the dependency chain, on which only one division remains (the last pivot).
     const double i11 = 1.0 / a11;
-    double m = a21 * i11;  // column 1 out of row 2
-    a22 -= m * a12;
-    a24 -= m * a14;
-    r2 -= m * r1;
-    const double i22 = 1.0 / a22;
-    m = a32 * i22;  // column 2 out of row 3 (row 3 gains a fill-in in column 4 through a24)
-    a33 -= m * a23;
-    a34 -= m * a24;
-    r3 -= m * r2;
-    const double i33 = 1.0 / a33;
-    m = a43 * i33;  // column 3 out of row 4
-    a44 -= m * a34;
-    r4 -= m * r3;
-    const double dv4 = r4 / a44;
-    const double dv3 = (r3 - a34 * dv4) * i33;
-    const double dv2 = (r2 - a23 * dv3 - a24 * dv4) * i22;
-    const double dv1 = (r1 - a12 * dv2 - a14 * dv4) * i11;
+    const double b22 = a11 * a22 - a21 * a12, b23 = a11 * a23, b24 = a11 * a24 - a21 * a14;
+    const double r2 = a11 * F2 - a21 * F1;
+    const double ib22 = 1.0 / b22;
+    const double c33 = b22 * a33 - a32 * b23, c34 = b22 * a34 - a32 * b24;
+    const double r3 = b22 * F3 - a32 * r2;
+    const double ic33 = 1.0 / c33;
+    const double e44 = c33 * a44 - a43 * c34;
+    const double r4 = c33 * F4 - a43 * r3;
+    const double dv4 = r4 / e44;
+    const double dv3 = (r3 - c34 * dv4) * ic33;
+    const double dv2 = ((r2 - b24 * dv4) - b23 * dv3) * ib22;
+    const double dv1 = ((F1 - a14 * dv4) - a12 * dv2) * i11;
     v1 -= dv1;
     v2 -= dv2;
     v3 -= dv3;
@@ -350,6 +434,10 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   s.s2 = 2 * v2 - s.s2;
   s.s3 = 2 * v3 - s.s3;
   s.s4 = 2 * v4 - s.s4;
+  s.ppv1 = s.pv1;
+  s.ppv2 = s.pv2;
+  s.ppv3 = s.pv3;
+  s.ppv4 = s.pv4;
   s.pv1 = s.vc1;
   s.pv2 = s.vc2;
   s.pv3 = s.vc3;
@@ -360,6 +448,11 @@ double Vcs3Filter::step_newton(State& s, double x, const Coeffs& k) noexcept {
   s.vc4 = v4;
   s.vout = a * v4;
   return s.vout;
+}
+
+// (Defined after the solvers: a function may not become multiversioned after its first use.)
+double Vcs3Filter::step(State& s, double x, const Coeffs& k) noexcept {
+  return solver_ == Vcs3Solver::Newton ? step_newton(s, x, k) : step_fixed_point(s, x, k);
 }
 
 }  // namespace percept::dsp

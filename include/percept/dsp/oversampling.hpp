@@ -4,8 +4,11 @@
 // The anti-aliasing filter is one linear-phase FIR (Kaiser-windowed sinc) of factor * taps_per_phase
 // taps at the high rate, split into `factor` polyphase branches: interpolation computes taps_per_phase
 // products per output sample, decimation computes the whole filter once per kept output sample (the
-// factor - 1 discarded outputs are never computed). The filter arithmetic is single precision in four-lane
-// SIMD (error about -140 dB, far below the filters' 80 dB stop band); the processors around it stay double.
+// factor - 1 discarded outputs are never computed; interpolation runs over a transposed [tap][phase]
+// table, so the products of one tap for eight phases fill one vector and no horizontal sums are needed).
+// The filter arithmetic is single precision in eight-lane SIMD (SSE2 on baseline x86-64, AVX2 in
+// runtime-selected x86-64-v3 clones; error about -140 dB, far below the filters' 80 dB stop band); the
+// processors around it stay double.
 // See docs/design-dsp.md for the numbers.
 //
 // Interpolator / Decimator are plain state machines (allocate in prepare(), never in process);
@@ -36,6 +39,9 @@ class Interpolator {
   void reset() noexcept;
   /// Pushes one base-rate sample of `channel`; writes `factor` high-rate samples to `out`.
   void push(std::size_t channel, double x, double* out) noexcept;
+  /// push() for two different channels at once (each filter coefficient is loaded once for both).
+  void push_pair(std::size_t channel_a, double xa, double* out_a, std::size_t channel_b, double xb,
+                 double* out_b) noexcept;
   [[nodiscard]] int factor() const noexcept { return factor_; }
   /// Group delay in high-rate samples.
   [[nodiscard]] double delay() const noexcept {
@@ -45,7 +51,8 @@ class Interpolator {
  private:
   int factor_ = 1;
   std::size_t taps_ = 0;        // per phase
-  std::vector<float> phases_;   // [phase][tap], scaled by factor
+  std::size_t stride_ = 0;      // factor rounded up to a multiple of 8
+  std::vector<float> phases_;   // [tap][phase] (transposed, padded to stride_), scaled by factor
   std::vector<float> history_;  // per channel: 2 * taps_ (mirrored ring)
   std::vector<std::size_t> pos_;
 };

@@ -19,6 +19,7 @@
 // All state is double precision, per channel; a single-channel modulator drives every carrier channel.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -33,36 +34,26 @@ struct RingState {
   double u1 = 0, u2 = 0, u3 = 0, u4 = 0, u5 = 0, u6 = 0, u7 = 0, i1 = 0, i2 = 0;
 };
 
-/// One Euler step of the ring model at step T (constants pre-divided: tc = T/C, tcp = T/Cp, tl = T/L).
-/// The authors' update order (u1, u2, u3 from the previous u4..u7; then u4..u7 from the new u1..u3; then
-/// i1, i2 from the new u1, u2; output u2), with the sums regrouped as trees so that the loop-carried
-/// dependency chain is short: u4..u7 = +-(u1 - u2)/2 -+ (u3 + k x) and +-(u1 + u2)/2 +- (u3 + k x), and the
-/// diode terms 0.17 v^4 enter as 0.17 ((sum of two) - (sum of two)). The regrouping changes results only
-/// by rounding (about 1e-15 relative).
-inline double ring_step(RingState& s, double carrier, double modulator, double k, double tc, double tcp,
-                        double tl) noexcept {
-  constexpr double Ra = 600.0, Ri = 50.0, Rm = 80.0;
-  // Half voltages hu = u / 2 are computed directly (scaling by 1/2 is exact, so u = 2 hu is bit-identical
-  // to computing u), which takes the halving of u4..u7 off the dependency chain; the terms that depend
-  // only on the previous state are added first, the diode terms last.
-  const double htc = 0.5 * tc, hd = 0.5 * tc * 0.085, d3 = tcp * 0.17;
-  const double q4 = s.u4 * s.u4, q5 = s.u5 * s.u5, q6 = s.u6 * s.u6, q7 = s.u7 * s.u7;
-  const double p4 = q4 * q4, p5 = q5 * q5, p6 = q6 * q6, p7 = q7 * q7;
-  const double hu1 = (0.5 * s.u1 + htc * (s.i1 - (s.u1 - modulator * k) / Rm)) + hd * ((p7 + p5) - (p4 + p6));
-  const double hu2 = (0.5 * s.u2 + htc * (s.i2 - s.u2 / Ra)) + hd * ((p4 + p7) - (p5 + p6));
-  const double u3 = (s.u3 - tcp * (s.u3 / Ri)) + d3 * ((p4 + p5) - (p7 + p6));
-  const double a = hu1 - hu2, b = hu1 + hu2, c = u3 + carrier * k;
-  s.u4 = a - c;
-  s.u5 = -a - c;
-  s.u6 = b + c;
-  s.u7 = c - b;
-  s.u1 = 2.0 * hu1;
-  s.u2 = 2.0 * hu2;
-  s.u3 = u3;
-  s.i1 = s.i1 + tl * (-s.u1);
-  s.i2 = s.i2 + tl * (-s.u2);
-  return s.u2;
-}
+/// Constants of the Euler step at one step size T (see ring_run).
+struct RingCoeffs {
+  double alpha = 0, inv_alpha = 0;  // w = alpha u for u4..u7, alpha^3 = 0.17 T / Cp
+  double ca = 0, cb = 0;            // 1 +- rho, rho = (0.085 T / C) / (0.17 T / Cp)
+  double c1 = 0, c3 = 0;            // rho / alpha, 1 / alpha
+  double ab1 = 0, ab2 = 0, a3 = 0;  // 1 - T/(C Rm) - T^2/(C L), 1 - T/(C Ra) - T^2/(C L), 1 - T/(Cp Ri)
+  double tc = 0, inv_tc = 0, tl = 0, bm = 0, k = 0;
+};
+[[nodiscard]] RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept;
+
+/// Runs n Euler steps of the ring model (the authors' update: u1, u2, u3 from the previous u4..u7 and
+/// i1, i2; u4..u7 from the new u1..u3 and the carrier; i1, i2 from the new u1, u2; output u2), rewritten
+/// so that the loop-carried dependency chain is short (the results move by rounding only, ~1e-15
+/// relative): u4..u7 are carried scaled, w = alpha u with alpha^3 = 0.17 T/Cp, so that the diode terms
+/// enter as plain w^4; each new w is (sum of two w^4) - (1 +- rho) w^4 - (1 -+ rho) w^4 + B, where B
+/// (the linear part: u1..u3, i1, i2, inputs) depends only on the previous step's u1..u3; the inductor
+/// update is folded into B's coefficients (ab1, ab2) so that i1, i2 stay off the chain. Defined out of
+/// line with runtime dispatch between baseline x86-64 and x86-64-v3 (AVX2, FMA) code.
+void ring_run(RingState& s, const double* carrier, const double* modulator, double* out, std::size_t n,
+              const RingCoeffs& c) noexcept;
 
 /// The explicit Euler scheme diverges when diode voltages exceed about 0.3 V (T G / C > 2): a block that
 /// diverged restarts from rest and its non-finite samples are replaced by silence.
@@ -88,8 +79,22 @@ class DiodeRingCore : public ProcessorBase<DiodeRingCore> {
       const T* m = modulator.channel(modulator.num_channels() == 1 ? 0 : c);
       T* y = out.channel(c);
       RingState s = state_[c];
-      for (std::size_t i = 0; i < carrier.num_frames(); ++i)
-        y[i] = static_cast<T>(ring_step(s, static_cast<double>(x[i]), static_cast<double>(m[i]), k_, tc_, tcp_, tl_));
+      const std::size_t n = carrier.num_frames();
+      if constexpr (std::is_same_v<T, double>) {
+        ring_run(s, x, m, y, n, coef_);
+      } else {
+        constexpr std::size_t kChunk = 256;  // float: through double scratch on the stack
+        double xd[kChunk], md[kChunk], yd[kChunk];
+        for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+          const std::size_t len = std::min(kChunk, n - i0);
+          for (std::size_t i = 0; i < len; ++i) {
+            xd[i] = static_cast<double>(x[i0 + i]);
+            md[i] = static_cast<double>(m[i0 + i]);
+          }
+          ring_run(s, xd, md, yd, len, coef_);
+          for (std::size_t i = 0; i < len; ++i) y[i0 + i] = static_cast<T>(yd[i]);
+        }
+      }
       if (!std::isfinite(s.u2) || !std::isfinite(s.i2)) recover(s, y, carrier.num_frames());
       state_[c] = s;
     }
@@ -99,7 +104,7 @@ class DiodeRingCore : public ProcessorBase<DiodeRingCore> {
 
  private:
   double k_, modulator_hz_, modulator_level_;
-  double tc_ = 0, tcp_ = 0, tl_ = 0;
+  RingCoeffs coef_;
   std::vector<RingState> state_;
   std::vector<float> mod_f_;
   std::vector<double> mod_d_;
@@ -125,6 +130,7 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
     double* cu = hi_carrier_.data();
     double* mu = hi_mod_.data();
     double* yo = hi_out_.data();
+    const std::size_t nch = state_.size();  // prepared channels: the modulator histories follow
     for (std::size_t c = 0; c < carrier.num_channels(); ++c) {
       const T* x = carrier.channel(c);
       const std::size_t mc = modulator.num_channels() == 1 ? 0 : c;
@@ -132,9 +138,9 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
       T* y = out.channel(c);
       RingState s = state_[c];
       for (std::size_t i = 0; i < carrier.num_frames(); ++i) {
-        up_.push(c, input_scale_ * static_cast<double>(x[i]), cu);
-        mod_up_.push(c, input_scale_ * static_cast<double>(m[i]), mu);
-        for (std::size_t j = 0; j < f; ++j) yo[j] = ring_step(s, cu[j], mu[j], k_, tc_, tcp_, tl_);
+        up_.push_pair(c, input_scale_ * static_cast<double>(x[i]), cu, nch + c,
+                      input_scale_ * static_cast<double>(m[i]), mu);
+        ring_run(s, cu, mu, yo, f, coef_);
         y[i] = static_cast<T>(down_.push(c, yo));
       }
       if (!std::isfinite(s.u2) || !std::isfinite(s.i2)) {
@@ -152,8 +158,8 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
   double k_, modulator_hz_, modulator_level_;
   AntiAliasDesign design_;
   double input_scale_;
-  double tc_ = 0, tcp_ = 0, tl_ = 0;
-  Interpolator up_, mod_up_;
+  RingCoeffs coef_;
+  Interpolator up_;  // channels 0..n-1: carrier, n..2n-1: modulator (one per carrier channel)
   Decimator down_;
   std::vector<RingState> state_;
   std::vector<double> hi_carrier_, hi_mod_, hi_out_;
@@ -212,7 +218,8 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
   struct State {
     double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
     double vout = 0, vc1 = 0, vc2 = 0, vc3 = 0, vc4 = 0;
-    double pv1 = 0, pv2 = 0, pv3 = 0, pv4 = 0;  // the solution one sample earlier (Newton's predictor)
+    double pv1 = 0, pv2 = 0, pv3 = 0, pv4 = 0;      // the solution one sample earlier (Newton's predictor)
+    double ppv1 = 0, ppv2 = 0, ppv3 = 0, ppv4 = 0;  // and two samples earlier
     double vc11 = 0, vc21 = 0, vc31 = 0, vc41 = 0;
   };
   struct Coeffs {
