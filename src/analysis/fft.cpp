@@ -31,6 +31,9 @@ struct FftPlans {
   void* fwd_inplace_unaligned = nullptr;
   void* inv_inplace_aligned = nullptr;
   void* inv_inplace_unaligned = nullptr;
+  // real inverse transforms allowed to overwrite their input (FFTW's faster default for c2r)
+  void* inv_destroy_aligned = nullptr;
+  void* inv_destroy_unaligned = nullptr;
 };
 
 }  // namespace detail
@@ -137,6 +140,8 @@ const detail::FftPlans* get_plans(Kind kind, std::size_t n) {
       plans->fwd_unaligned = checked<T>(F::r2c(ni, ar1, bc1, ua), n);
       plans->inv_aligned = checked<T>(F::c2r(ni, bc, ar, flags | FFTW_PRESERVE_INPUT), n);
       plans->inv_unaligned = checked<T>(F::c2r(ni, bc1, ar1, ua | FFTW_PRESERVE_INPUT), n);
+      plans->inv_destroy_aligned = checked<T>(F::c2r(ni, bc, ar, flags | FFTW_DESTROY_INPUT), n);
+      plans->inv_destroy_unaligned = checked<T>(F::c2r(ni, bc1, ar1, ua | FFTW_DESTROY_INPUT), n);
     } else {
       auto* ac1 = reinterpret_cast<cpx*>(ar1);
       plans->fwd_aligned = checked<T>(F::c2c(ni, ac, bc, FFTW_FORWARD, flags), n);
@@ -199,6 +204,13 @@ void RealFft<T>::inverse(const std::complex<T>* in, T* out) const noexcept {
   using F = Fftw<T>;
   auto* i = reinterpret_cast<typename F::cpx*>(const_cast<std::complex<T>*>(in));  // planned PRESERVE_INPUT
   F::exec_c2r(aligned<T>(i, out) ? plans_->inv_aligned : plans_->inv_unaligned, i, out);
+}
+
+template <class T>
+void RealFft<T>::inverse_destroy(std::complex<T>* in, T* out) const noexcept {
+  using F = Fftw<T>;
+  auto* i = reinterpret_cast<typename F::cpx*>(in);
+  F::exec_c2r(aligned<T>(i, out) ? plans_->inv_destroy_aligned : plans_->inv_destroy_unaligned, i, out);
 }
 
 template <class T>

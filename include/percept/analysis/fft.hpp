@@ -80,6 +80,9 @@ class RealFft {
   /// out[0 .. n-1] = unnormalised inverse DFT of the Hermitian spectrum in[0 .. n/2] (imaginary parts
   /// of in[0] and, for even n, in[n/2] are ignored). `in` is not modified.
   void inverse(const std::complex<T>* in, T* out) const noexcept;
+  /// The same transform, allowed to overwrite `in` (FFTW uses it as scratch: ~20 % faster than
+  /// inverse() for lengths like 2048). For callers whose spectrum is a temporary.
+  void inverse_destroy(std::complex<T>* in, T* out) const noexcept;
 
  private:
   std::size_t n_ = 0;

@@ -54,6 +54,38 @@ TEST(Hpss, RunningMedianMatchesBruteForce) {
   }
 }
 
+TEST(Hpss, MedianFilterOfMatricesMatchesBruteForce) {
+  // several rows and columns at once (the SIMD lanes), including partial lane blocks and long kernels
+  std::mt19937 g(11);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::uniform_int_distribution<int> q(0, 3);
+  for (std::size_t rows : {1u, 7u, 17u, 40u}) {
+    for (std::size_t cols : {1u, 9u, 16u, 35u}) {
+      for (std::size_t k : {1u, 2u, 5u, 31u, 65u}) {
+        std::vector<float> x(rows * cols);
+        for (auto& v : x) v = (rows + cols) % 2 ? u(g) : static_cast<float>(q(g));
+        std::vector<float> out_r(x.size()), out_c(x.size());
+        median_filter_rows(x.data(), rows, cols, k, out_r.data());
+        median_filter_cols(x.data(), rows, cols, k, out_c.data());
+        for (std::size_t r = 0; r < rows; ++r) {
+          const std::vector<float> row(x.begin() + static_cast<std::ptrdiff_t>(r * cols),
+                                       x.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
+          const auto want = brute_median(row, k);
+          for (std::size_t c = 0; c < cols; ++c)
+            ASSERT_EQ(out_r[r * cols + c], want[c]) << rows << "x" << cols << " k=" << k << " row " << r;
+        }
+        for (std::size_t c = 0; c < cols; ++c) {
+          std::vector<float> col(rows);
+          for (std::size_t r = 0; r < rows; ++r) col[r] = x[r * cols + c];
+          const auto want = brute_median(col, k);
+          for (std::size_t r = 0; r < rows; ++r)
+            ASSERT_EQ(out_c[r * cols + c], want[r]) << rows << "x" << cols << " k=" << k << " col " << c;
+        }
+      }
+    }
+  }
+}
+
 TEST(Hpss, MasksSumToOneAndSeparateLinesFromClicks) {
   // 64 bins x 80 frames: a horizontal line (harmonic) at bin 10 and a vertical line (percussive) at frame 40
   const std::size_t B = 64, T = 80;
