@@ -214,6 +214,11 @@ void RealFft<T>::inverse_destroy(std::complex<T>* in, T* out) const noexcept {
 }
 
 template <class T>
+bool RealFft<T>::simd_aligned(const void* p) noexcept {
+  return Fftw<T>::alignment_of(p) == 0;
+}
+
+template <class T>
 ComplexFft<T>::ComplexFft(std::size_t n) : n_(n) {
   check_length(n, "ComplexFft");
   plans_ = get_plans<T>(Kind::Complex, n);

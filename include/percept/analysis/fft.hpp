@@ -84,6 +84,9 @@ class RealFft {
   /// inverse() for lengths like 2048). For callers whose spectrum is a temporary.
   void inverse_destroy(std::complex<T>* in, T* out) const noexcept;
 
+  /// Whether `p` has FFTW's SIMD alignment (the transforms of such arrays take the aligned plans).
+  [[nodiscard]] static bool simd_aligned(const void* p) noexcept;
+
  private:
   std::size_t n_ = 0;
   const detail::FftPlans* plans_ = nullptr;
