@@ -38,20 +38,20 @@ from ._spectral import (  # noqa: F401  (librosa-compatible analysis, percept.fe
     stft,
     time_to_frames,
 )
-from . import batch, beat, feature, filters, onset, streaming, util  # noqa: F401,E402
-from . import dsp  # noqa: F401  (percept.dsp: processors, filter design)
+from . import feature, filters  # noqa: F401,E402  (the other submodules load on first use, see below)
 from ._percept import CQTProcessor  # noqa: F401,E402
 from ._analysis_b import (  # noqa: F401,E402  (analysis part B: constant-Q, tuning, YIN, streaming CQT)
     StreamingChromaCQT, StreamingCQT, cqt, cqt_frequencies, estimate_tuning, pitch_tuning, vqt, yin,
 )
-from . import decompose, display, effects  # noqa: F401,E402
 
 __version__ = "0.1.0"
 
 # Audio devices, the engine, video and vision need FFmpeg / PortAudio / JACK (percept._percept_media and
-# ~200 shared libraries): imported on first use (PEP 562), so that `import percept` stays light.
+# ~200 shared libraries): imported on first use (PEP 562), so that `import percept` stays light. The
+# analysis submodules other than feature and filters are imported on first use as well (a few ms).
 _LAZY_STREAMS = ("Duplex", "InputStream", "JackDummyServer", "OutputStream", "devices", "engine_chain", "host_apis")
-_LAZY_MODULES = ("video", "vision")
+_LAZY_MODULES = ("video", "vision", "batch", "beat", "onset", "streaming", "util", "dsp", "decompose", "display",
+                 "effects")
 
 
 def __getattr__(name):
