@@ -212,7 +212,7 @@ void build_octave(OctaveBank& o, const std::vector<double>& freqs, const std::ve
   o.n_fft = n_fft;
   o.n_filters = count;
   o.bin_lo = lo;
-  o.fft = RealFft<float>(n_fft);
+  o.fft = RealFft<float>(n_fft, FftDirections::Forward);
   const std::size_t n_bins_fft = n_fft / 2 + 1;
   ComplexFft<double> cfft(n_fft);
   std::vector<std::complex<double>> buf(n_fft), spec(n_fft);

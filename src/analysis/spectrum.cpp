@@ -213,7 +213,7 @@ void check_finite(const T* x, std::size_t n, const char* what) {
 
 // ---------------------------------------------------------------------------------------------
 template <class T>
-Stft<T>::Stft(const StftParams& params) : p_(params.resolved()), fft_(p_.n_fft) {
+Stft<T>::Stft(const StftParams& params) : p_(params.resolved()), fft_(p_.n_fft, FftDirections::Forward) {
   const auto w = stft_window(p_.window, p_.win_length, p_.n_fft);
   window_.resize(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) window_[i] = static_cast<T>(w[i]);
