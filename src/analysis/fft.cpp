@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -215,7 +218,15 @@ void RealFft<T>::ensure(FftDirections dir) const noexcept {
   // a direction not asked for at construction: planned now (once per length, under the planner mutex)
   const bool ready = dir == FftDirections::Forward ? plans_->forward_ready.load(std::memory_order_acquire)
                                                    : plans_->inverse_ready.load(std::memory_order_acquire);
-  if (!ready) get_plans<T>(Kind::Real, n_, dir);
+  if (ready) return;
+  try {
+    get_plans<T>(Kind::Real, n_, dir);
+  } catch (const std::exception& e) {
+    // only reachable for a direction not requested at construction whose planning then fails (out of
+    // memory): there is no plan to run and no way to report it from a noexcept transform
+    std::fprintf(stderr, "percept: FFT planning failed in a transform call: %s\n", e.what());
+    std::abort();
+  }
 }
 
 template <class T>

@@ -26,6 +26,7 @@ using v8f = float __attribute__((vector_size(32)));
 // scipy.ndimage 'reflect' index for any integer i over n >= 1 values.
 inline std::ptrdiff_t reflect_index(std::ptrdiff_t i, std::ptrdiff_t n) {
   if (i >= 0 && i < n) return i;
+  if (n <= 0) return 0;  // not reached (callers filter empty sequences); keeps the modulo well-defined
   const std::ptrdiff_t period = 2 * n;
   std::ptrdiff_t k = i % period;
   if (k < 0) k += period;
