@@ -2,6 +2,7 @@
 #include "percept/analysis/hpss.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -138,6 +139,18 @@ void median_lanes8_generic(const float* src, std::size_t n, std::size_t stride, 
   median_lanes_body(src, n, stride, k, out, out_stride, static_cast<v8f*>(w));
 }
 
+std::atomic<int> g_simd_limit{2};
+
+// The widest instruction set of this CPU that the kernels may use: 2 AVX-512, 1 AVX2, 0 portable.
+int simd_level() noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const int cpu = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+  static const int cpu = 0;
+#endif
+  return std::min(cpu, g_simd_limit.load(std::memory_order_relaxed));
+}
+
 using MedianKernel = void (*)(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t, void*);
 
 // The widest kernel this CPU runs, with its lane count, and the window scratch it needs.
@@ -148,7 +161,7 @@ struct MedianRunner {
   AlignedVector<float> window;
   explicit MedianRunner(std::size_t kernel) : k(kernel) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static const int level = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+    const int level = simd_level();
     if (level == 2) {
       fn = median_lanes16_avx512;
       lanes = 16;
@@ -175,6 +188,12 @@ void check_kernel(std::size_t kernel, const char* what) {
 }
 
 }  // namespace
+
+namespace detail {
+int set_hpss_simd_limit(int level) noexcept {
+  return g_simd_limit.exchange(std::clamp(level, 0, 2));
+}
+}  // namespace detail
 
 void median_filter_rows(const float* x, std::size_t rows, std::size_t cols, std::size_t kernel, float* out) {
   check_kernel(kernel, "median_filter");
@@ -253,8 +272,7 @@ void softmask(const float* X, const float* X_ref, std::size_t n, double power, b
   if (power == 2.0) {
     std::size_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-    static const bool avx2 = __builtin_cpu_supports("avx2");
-    if (avx2) i = softmask2_avx2(X, X_ref, n, split_zeros, out);
+    if (simd_level() >= 1) i = softmask2_avx2(X, X_ref, n, split_zeros, out);
 #endif
     const float zero_val = split_zeros ? 0.5f : 0.0f;
     for (; i < n; ++i) {
