@@ -134,15 +134,18 @@ __attribute__((target("avx2"))) void median_lanes8_avx2(const float* src, std::s
   median_lanes_body(src, n, stride, k, out, out_stride, static_cast<v8f*>(w));
 }
 #endif
-void median_lanes8_generic(const float* src, std::size_t n, std::size_t stride, std::size_t k, float* out,
+// Portable: 4 lanes, one 16-byte vector (SSE2 on any x86-64, NEON on ARM); 8-float vectors without AVX
+// are split by GCC into slow pairs.
+using v4f = float __attribute__((vector_size(16)));
+void median_lanes4_generic(const float* src, std::size_t n, std::size_t stride, std::size_t k, float* out,
                            std::size_t out_stride, void* w) {
-  median_lanes_body(src, n, stride, k, out, out_stride, static_cast<v8f*>(w));
+  median_lanes_body(src, n, stride, k, out, out_stride, static_cast<v4f*>(w));
 }
 
 std::atomic<int> g_simd_limit{2};
 
 // The widest instruction set of this CPU that the kernels may use: 2 AVX-512, 1 AVX2, 0 portable.
-int simd_level() noexcept {
+[[maybe_unused]] int simd_level() noexcept {
 #if defined(__x86_64__) && defined(__GNUC__)
   static const int cpu = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
 #else
@@ -155,8 +158,8 @@ using MedianKernel = void (*)(const float*, std::size_t, std::size_t, std::size_
 
 // The widest kernel this CPU runs, with its lane count, and the window scratch it needs.
 struct MedianRunner {
-  MedianKernel fn = median_lanes8_generic;
-  std::size_t lanes = 8;
+  MedianKernel fn = median_lanes4_generic;
+  std::size_t lanes = 4;
   std::size_t k;
   AlignedVector<float> window;
   explicit MedianRunner(std::size_t kernel) : k(kernel) {
@@ -167,6 +170,7 @@ struct MedianRunner {
       lanes = 16;
     } else if (level == 1) {
       fn = median_lanes8_avx2;
+      lanes = 8;
     }
 #endif
     window.resize(k * lanes);
@@ -179,8 +183,10 @@ struct MedianRunner {
 inline void copy_lanes(float* dst, const float* src, std::size_t lanes) noexcept {
   if (lanes == 16)
     std::memcpy(dst, src, 16 * sizeof(float));
-  else
+  else if (lanes == 8)
     std::memcpy(dst, src, 8 * sizeof(float));
+  else
+    std::memcpy(dst, src, lanes * sizeof(float));
 }
 
 void check_kernel(std::size_t kernel, const char* what) {
