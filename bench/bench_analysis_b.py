@@ -229,6 +229,8 @@ def main():
     race("chroma_cqt (252 bins, tuning=0)", lambda: percept.feature.chroma_cqt(y=y, tuning=0.0),
          lambda: np_vqt(y, n_bins=252, bpo=36))
     race("decompose.hpss (given STFT)", lambda: percept.decompose.hpss(D), lambda: np_decompose_hpss(Dnp), goal=20)
+    race("istft (one inverse STFT)", lambda: percept.istft(D, length=n),
+         lambda: np_istft(Dnp, 2048, 512, hann(2048), n))
     race("effects.hpss (STFT+HPSS+2 ISTFT)", lambda: percept.effects.hpss(y), lambda: np_effects_hpss(y), goal=20)
     race("yin (65-2093 Hz)", lambda: percept.yin(y, fmin=65, fmax=2093), lambda: np_yin(y))
     race("NMF 16 comps, 100 iters (2000 fr)",

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from . import _percept
+from . import _percept_media as _percept  # the media extension (it re-exports the core names)
 
 _DTYPES = ("float32", "float64", "int16", "int32")
 

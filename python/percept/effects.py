@@ -1,6 +1,8 @@
 """percept.effects — librosa.effects: harmonic/percussive separation of time series."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import _percept as _p
@@ -18,9 +20,19 @@ def _run(y, kernel_size, power, margin, n_fft, hop_length, win_length, window, c
     if mh < 1 or mp < 1:
         raise _p.ParameterError("hpss: margins must be >= 1.0. A typical range is between 1 and 10.")
     lead, rows = _rows(y, "effects.hpss")
-    parts = [_p._hpss_signal(r, int(kh), int(kp), float(power), float(mh), float(mp), int(n_fft),
-                             int(hop_length or 0), int(win_length or 0), window, bool(center), str(pad_mode))
-             for r in rows]
+
+    def one(r):
+        return _p._hpss_signal(r, int(kh), int(kp), float(power), float(mh), float(mp), int(n_fft),
+                               int(hop_length or 0), int(win_length or 0), window, bool(center), str(pad_mode))
+
+    if len(rows) > 1 and (os.cpu_count() or 1) > 1:
+        # several signals: one per core (the compiled call releases the GIL)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(len(rows), os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(one, rows))
+    else:
+        parts = [one(r) for r in rows]
     dtype = np.asarray(y).dtype
     H = _stack(lead, [h for h, _ in parts]).astype(dtype, copy=False)
     P = _stack(lead, [p for _, p in parts]).astype(dtype, copy=False)

@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Protocol, Tuple, runt
 
 import numpy as np
 
-from ._percept import sensors as _s
+from ._percept_media import sensors as _s  # the media extension: sensors use the engine and FFmpeg
 
 Source = _s.Source
 SystemSource = _s.SystemSource

@@ -19,8 +19,8 @@ import os
 import warnings
 from typing import Dict, Iterator, Optional, Tuple, Union
 
-from . import _percept
-from ._percept import VideoFrame, VideoWriter  # noqa: F401  (re-exported)
+from . import _percept_media as _percept  # the media extension (it re-exports the core names)
+from ._percept_media import VideoFrame, VideoWriter  # noqa: F401  (re-exported)
 
 __all__ = ["VideoSource", "VideoFrame", "VideoWriter", "RequestNotGrantedWarning", "frames", "probe"]
 

@@ -14,7 +14,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from . import _percept
+from . import _percept_media as _percept  # the media extension (it re-exports the core names)
 
 __all__ = ["cvt_color", "resize", "histogram", "histogram_channels", "gaussian_blur", "difference_of_gaussians",
            "dog", "PolarMap", "calculate_lut", "convert_image", "warp_polar", "hemifields", "polar_hemifields", "frame_diff",

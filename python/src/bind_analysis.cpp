@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common.hpp"
@@ -147,18 +148,29 @@ std::vector<FrameMatrix<V>> spectrogram_rows(const py::array& S, const char* wha
   for (auto d : lead) count *= static_cast<std::size_t>(d);
   std::vector<FrameMatrix<V>> out;
   out.reserve(count);
+  const bool fortran_2d = count == 1 && (a.flags() & py::array::f_style);
   // generic strided read through a reshaped view
   py::array_t<V> flat =
       a.reshape({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(bins), static_cast<py::ssize_t>(frames)});
   auto u = flat.template unchecked<3>();
   for (std::size_t i = 0; i < count; ++i) {
     FrameMatrix<V> m(frames, bins);
-    for (std::size_t t = 0; t < frames; ++t)
-      for (std::size_t b = 0; b < bins; ++b)
-        m.frame(t)[b] = u(static_cast<py::ssize_t>(i), static_cast<py::ssize_t>(b), static_cast<py::ssize_t>(t));
-    for (const auto& v : m.data)
-      if (!std::isfinite(static_cast<double>(std::abs(v))))
-        throw InvalidArgument(std::string(what) + ": the spectrogram is not finite everywhere");
+    if (fortran_2d) {
+      // frame-major already (percept's and librosa's own STFT layout): one copy
+      std::memcpy(m.data.data(), a.data(), frames * bins * sizeof(V));
+    } else {
+      for (std::size_t t = 0; t < frames; ++t)
+        for (std::size_t b = 0; b < bins; ++b)
+          m.frame(t)[b] = u(static_cast<py::ssize_t>(i), static_cast<py::ssize_t>(b), static_cast<py::ssize_t>(t));
+    }
+    bool finite = true;
+    if constexpr (std::is_floating_point_v<V>) {
+      for (const auto& v : m.data) finite &= std::isfinite(v);
+    } else {
+      // both parts finite (not |v|: a hypot per value costs more than the rest of the copy)
+      for (const auto& v : m.data) finite &= std::isfinite(v.real()) && std::isfinite(v.imag());
+    }
+    if (!finite) throw InvalidArgument(std::string(what) + ": the spectrogram is not finite everywhere");
     out.push_back(std::move(m));
   }
   return out;

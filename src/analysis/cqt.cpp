@@ -212,7 +212,7 @@ void build_octave(OctaveBank& o, const std::vector<double>& freqs, const std::ve
   o.n_fft = n_fft;
   o.n_filters = count;
   o.bin_lo = lo;
-  o.fft = RealFft<float>(n_fft);
+  o.fft = RealFft<float>(n_fft, FftDirections::Forward);
   const std::size_t n_bins_fft = n_fft / 2 + 1;
   ComplexFft<double> cfft(n_fft);
   std::vector<std::complex<double>> buf(n_fft), spec(n_fft);
@@ -472,9 +472,16 @@ Array2D<std::complex<float>> CqtPlan::transform(std::span<const float> y) const 
     for (std::size_t t = 0; t < n_frames; ++t) {
       const std::ptrdiff_t s0 = static_cast<std::ptrdiff_t>(t * o.hop) - half;
       if (s0 >= 0 && s0 + static_cast<std::ptrdiff_t>(o.n_fft) <= n) {
-        // interior frame: one copy into the aligned frame buffer, so every frame takes the same (aligned)
-        // FFTW plan and results do not depend on the input's alignment
-        std::memcpy(frame.data(), sig + s0, o.n_fft * sizeof(float));
+        // interior frame: transformed in place where it has FFTW's SIMD alignment (the decimated octave
+        // signals are aligned and their hops multiples of 4 samples, so nearly all of them), otherwise
+        // copied into the aligned frame buffer first: either way every frame takes the same aligned plan,
+        // so results do not depend on the input's alignment
+        const float* src = sig + s0;
+        if (RealFft<float>::simd_aligned(src)) {
+          detail_cqt::project_frame(o, src, spec.data(), C.data.data() + t, n_frames);
+          continue;
+        }
+        std::memcpy(frame.data(), src, o.n_fft * sizeof(float));
       } else {
         for (std::size_t k = 0; k < o.n_fft; ++k) {
           const std::ptrdiff_t idx = padded_index(s0 + static_cast<std::ptrdiff_t>(k), n, p.opt.pad_mode);

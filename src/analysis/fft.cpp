@@ -7,6 +7,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +35,14 @@ struct FftPlans {
   void* fwd_inplace_unaligned = nullptr;
   void* inv_inplace_aligned = nullptr;
   void* inv_inplace_unaligned = nullptr;
+  // real inverse transforms allowed to overwrite their input (FFTW's faster default for c2r)
+  void* inv_destroy_aligned = nullptr;
+  void* inv_destroy_unaligned = nullptr;
+  // Real transforms plan each direction when first asked for it (a forward-only STFT never pays for the
+  // inverse plans: ~4 ms of FFTW_ESTIMATE planning for n = 2048, most of a fresh process's first log-mel).
+  // Written under the planner mutex, published by these flags.
+  std::atomic<bool> forward_ready{false};
+  std::atomic<bool> inverse_ready{false};
 };
 
 }  // namespace detail
@@ -102,16 +113,26 @@ void* checked(typename Fftw<T>::plan p, std::size_t n) {
 }
 
 template <class T>
-const detail::FftPlans* get_plans(Kind kind, std::size_t n) {
+const detail::FftPlans* get_plans(Kind kind, std::size_t n, FftDirections dirs = FftDirections::Both) {
   using F = Fftw<T>;
   using cpx = typename F::cpx;
   const unsigned flags = base_flags();
   const Key key{static_cast<int>(sizeof(T)), static_cast<int>(kind), n, static_cast<int>(flags)};
+  const bool want_fwd = kind == Kind::Complex || (static_cast<unsigned>(dirs) & 1u) != 0;
+  const bool want_inv = kind == Kind::Complex || (static_cast<unsigned>(dirs) & 2u) != 0;
   std::lock_guard<std::mutex> lock(planner_mutex());
   auto& c = cache();
-  if (auto it = c.find(key); it != c.end()) return it->second.get();
+  detail::FftPlans* plans_ptr = nullptr;
+  if (auto it = c.find(key); it != c.end()) {
+    plans_ptr = it->second.get();
+  } else {
+    plans_ptr = c.emplace(key, std::make_unique<detail::FftPlans>()).first->second.get();
+  }
+  const bool do_fwd = want_fwd && !plans_ptr->forward_ready.load(std::memory_order_relaxed);
+  const bool do_inv = want_inv && !plans_ptr->inverse_ready.load(std::memory_order_relaxed);
+  if (!do_fwd && !do_inv) return plans_ptr;
+  detail::FftPlans* plans = plans_ptr;
 
-  auto plans = std::make_unique<detail::FftPlans>();
   const int ni = static_cast<int>(n);
   // Scratch arrays for planning (FFTW_MEASURE overwrites them); aligned by fftw_malloc. The unaligned
   // plans are made on arrays offset by one element so that FFTW cannot assume alignment either way.
@@ -131,10 +152,16 @@ const detail::FftPlans* get_plans(Kind kind, std::size_t n) {
   const unsigned ua = flags | FFTW_UNALIGNED;
   try {
     if (kind == Kind::Real) {
-      plans->fwd_aligned = checked<T>(F::r2c(ni, ar, bc, flags), n);
-      plans->fwd_unaligned = checked<T>(F::r2c(ni, ar1, bc1, ua), n);
-      plans->inv_aligned = checked<T>(F::c2r(ni, bc, ar, flags | FFTW_PRESERVE_INPUT), n);
-      plans->inv_unaligned = checked<T>(F::c2r(ni, bc1, ar1, ua | FFTW_PRESERVE_INPUT), n);
+      if (do_fwd) {
+        plans->fwd_aligned = checked<T>(F::r2c(ni, ar, bc, flags), n);
+        plans->fwd_unaligned = checked<T>(F::r2c(ni, ar1, bc1, ua), n);
+      }
+      if (do_inv) {
+        plans->inv_aligned = checked<T>(F::c2r(ni, bc, ar, flags | FFTW_PRESERVE_INPUT), n);
+        plans->inv_unaligned = checked<T>(F::c2r(ni, bc1, ar1, ua | FFTW_PRESERVE_INPUT), n);
+        plans->inv_destroy_aligned = checked<T>(F::c2r(ni, bc, ar, flags | FFTW_DESTROY_INPUT), n);
+        plans->inv_destroy_unaligned = checked<T>(F::c2r(ni, bc1, ar1, ua | FFTW_DESTROY_INPUT), n);
+      }
     } else {
       auto* ac1 = reinterpret_cast<cpx*>(ar1);
       plans->fwd_aligned = checked<T>(F::c2c(ni, ac, bc, FFTW_FORWARD, flags), n);
@@ -153,9 +180,9 @@ const detail::FftPlans* get_plans(Kind kind, std::size_t n) {
   }
   F::free(a);
   F::free(b);
-  const detail::FftPlans* result = plans.get();
-  c.emplace(key, std::move(plans));
-  return result;
+  if (do_fwd) plans->forward_ready.store(true, std::memory_order_release);
+  if (do_inv) plans->inverse_ready.store(true, std::memory_order_release);
+  return plans;
 }
 
 template <class T>
@@ -179,9 +206,25 @@ std::size_t fft_plan_cache_size() noexcept {
 
 // ---------------------------------------------------------------------------------------------
 template <class T>
-RealFft<T>::RealFft(std::size_t n) : n_(n) {
+RealFft<T>::RealFft(std::size_t n, FftDirections dirs) : n_(n) {
   check_length(n, "RealFft");
-  plans_ = get_plans<T>(Kind::Real, n);
+  plans_ = get_plans<T>(Kind::Real, n, dirs);
+}
+
+template <class T>
+void RealFft<T>::ensure(FftDirections dir) const noexcept {
+  // a direction not asked for at construction: planned now (once per length, under the planner mutex)
+  const bool ready = dir == FftDirections::Forward ? plans_->forward_ready.load(std::memory_order_acquire)
+                                                   : plans_->inverse_ready.load(std::memory_order_acquire);
+  if (ready) return;
+  try {
+    get_plans<T>(Kind::Real, n_, dir);
+  } catch (const std::exception& e) {
+    // only reachable for a direction not requested at construction whose planning then fails (out of
+    // memory): there is no plan to run and no way to report it from a noexcept transform
+    std::fprintf(stderr, "percept: FFT planning failed in a transform call: %s\n", e.what());
+    std::abort();
+  }
 }
 
 template <class T>
@@ -189,6 +232,7 @@ void RealFft<T>::forward(const T* in, std::complex<T>* out) const noexcept {
   using F = Fftw<T>;
   auto* i = const_cast<T*>(in);  // FFTW's r2c does not write its input
   auto* o = reinterpret_cast<typename F::cpx*>(out);
+  ensure(FftDirections::Forward);
   F::exec_r2c(aligned<T>(i, o) ? plans_->fwd_aligned : plans_->fwd_unaligned, i, o);
 }
 
@@ -196,7 +240,21 @@ template <class T>
 void RealFft<T>::inverse(const std::complex<T>* in, T* out) const noexcept {
   using F = Fftw<T>;
   auto* i = reinterpret_cast<typename F::cpx*>(const_cast<std::complex<T>*>(in));  // planned PRESERVE_INPUT
+  ensure(FftDirections::Inverse);
   F::exec_c2r(aligned<T>(i, out) ? plans_->inv_aligned : plans_->inv_unaligned, i, out);
+}
+
+template <class T>
+void RealFft<T>::inverse_destroy(std::complex<T>* in, T* out) const noexcept {
+  using F = Fftw<T>;
+  auto* i = reinterpret_cast<typename F::cpx*>(in);
+  ensure(FftDirections::Inverse);
+  F::exec_c2r(aligned<T>(i, out) ? plans_->inv_destroy_aligned : plans_->inv_destroy_unaligned, i, out);
+}
+
+template <class T>
+bool RealFft<T>::simd_aligned(const void* p) noexcept {
+  return Fftw<T>::alignment_of(p) == 0;
 }
 
 template <class T>

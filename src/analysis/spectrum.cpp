@@ -111,18 +111,68 @@ std::vector<double> stft_window(WindowType type, std::size_t win_length, std::si
   return pad_center(get_window(type, win_length, true), n_fft);
 }
 
+namespace {
+
+// librosa.filters.window_sumsquare evaluated sample by sample: x[i] = sum over the frames f covering i of
+// wsq[i - f * hop], added in frame order (offsets descending) exactly as the frame-by-frame accumulation
+// of librosa's __window_ss_fill orders the additions. The interior, where every frame that could cover
+// i exists (n_fft - 1 <= i < n_frames * hop), depends on i mod hop only: one period is computed and
+// reused, so a whole envelope costs O(length), not O(n_frames * n_fft).
+class WindowSumSquare {
+ public:
+  WindowSumSquare(WindowType type, std::size_t n_frames, std::size_t hop, std::size_t win_length, std::size_t n_fft)
+      : n_frames_(n_frames), hop_(hop), n_fft_(n_fft) {
+    if (hop == 0) throw InvalidArgument("window_sumsquare: hop_length must be positive");
+    n_ = n_frames == 0 ? 0 : n_fft + hop * (n_frames - 1);
+    auto w = get_window(type, win_length, true);
+    for (auto& v : w) v = v * v;
+    wsq_ = pad_center(w, n_fft);
+    lo_ = n_fft - 1;
+    hi_ = std::min(n_, n_frames * hop);
+    if (lo_ + hop < hi_) {
+      period_.resize(hop);
+      for (std::size_t r = 0; r < hop; ++r) period_[r] = direct(lo_ + r);
+    } else {
+      lo_ = hi_ = n_;  // no interior: every sample directly
+    }
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return n_; }
+
+  /// fn(i, x[i]) for i in [a, b) (b <= size()), in order.
+  template <class Fn>
+  void for_range(std::size_t a, std::size_t b, Fn&& fn) const {
+    std::size_t i = a;
+    for (; i < std::min(b, lo_); ++i) fn(i, direct(i));
+    while (i < std::min(b, hi_)) {
+      const std::size_t r = (i - lo_) % hop_;
+      const std::size_t len = std::min(hop_ - r, std::min(b, hi_) - i);
+      const double* per = period_.data() + r;
+      for (std::size_t j = 0; j < len; ++j) fn(i + j, per[j]);
+      i += len;
+    }
+    for (i = std::max(i, hi_); i < b; ++i) fn(i, direct(i));
+  }
+
+ private:
+  [[nodiscard]] double direct(std::size_t i) const noexcept {
+    const std::size_t f_last = std::min(i / hop_, n_frames_ - 1);
+    const std::size_t f_first = i >= n_fft_ ? (i - n_fft_) / hop_ + 1 : 0;
+    double acc = 0.0;
+    for (std::size_t f = f_first; f <= f_last; ++f) acc += wsq_[i - f * hop_];
+    return acc;
+  }
+
+  std::size_t n_frames_, hop_, n_fft_, n_ = 0, lo_ = 0, hi_ = 0;
+  std::vector<double> wsq_, period_;
+};
+
+}  // namespace
+
 std::vector<double> window_sumsquare(WindowType type, std::size_t n_frames, std::size_t hop_length,
                                      std::size_t win_length, std::size_t n_fft) {
-  const std::size_t n = n_fft + hop_length * (n_frames == 0 ? 0 : n_frames - 1);
-  std::vector<double> x(n, 0.0);
-  auto w = get_window(type, win_length, true);
-  for (auto& v : w) v = v * v;
-  const auto wsq = pad_center(w, n_fft);
-  for (std::size_t i = 0; i < n_frames; ++i) {
-    const std::size_t s = i * hop_length;
-    const std::size_t len = std::min(n_fft, n - s);
-    for (std::size_t k = 0; k < len; ++k) x[s + k] += wsq[k];
-  }
+  const WindowSumSquare ws(type, n_frames, hop_length, win_length, n_fft);
+  std::vector<double> x(ws.size(), 0.0);
+  ws.for_range(0, ws.size(), [&](std::size_t i, double v) { x[i] = v; });
   return x;
 }
 
@@ -163,7 +213,7 @@ void check_finite(const T* x, std::size_t n, const char* what) {
 
 // ---------------------------------------------------------------------------------------------
 template <class T>
-Stft<T>::Stft(const StftParams& params) : p_(params.resolved()), fft_(p_.n_fft) {
+Stft<T>::Stft(const StftParams& params) : p_(params.resolved()), fft_(p_.n_fft, FftDirections::Forward) {
   const auto w = stft_window(p_.window, p_.win_length, p_.n_fft);
   window_.resize(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) window_[i] = static_cast<T>(w[i]);
@@ -245,6 +295,60 @@ FrameMatrix<std::complex<T>> stft(const T* y, std::size_t n, const StftParams& p
 }
 
 template <class T>
+OverlapAdd<T>::OverlapAdd(const StftParams& params, std::size_t n_frames, std::optional<std::size_t> length)
+    : p_(params.resolved()) {
+  const std::size_t nf = p_.n_fft, hop = p_.hop_length;
+  n_frames_ = n_frames;
+  if (length && *length > 0) {
+    const std::size_t padded = p_.center ? *length + 2 * (nf / 2) : *length;
+    n_frames_ = std::min(n_frames_, (padded + hop - 1) / hop);
+  }
+  expected_ = n_frames_ == 0 ? 0 : nf + hop * (n_frames_ - 1);
+  start_ = p_.center ? nf / 2 : 0;
+  if (length && *length > 0) {
+    out_len_ = *length;
+  } else {
+    out_len_ = expected_ > start_ * 2 ? expected_ - (p_.center ? 2 * (nf / 2) : 0) : 0;
+  }
+  const auto w = stft_window(p_.window, p_.win_length, nf);
+  win_.assign(w.begin(), w.end());
+  frame_.resize(nf);
+  full_.assign(expected_, T{0});
+  fft_ = RealFft<T>(nf);
+}
+
+template <class T>
+void OverlapAdd<T>::add(std::size_t t, std::complex<T>* spectrum) noexcept {
+  const std::size_t nf = p_.n_fft;
+  fft_.inverse_destroy(spectrum, frame_.data());
+  const T scale = T{1} / static_cast<T>(nf);
+  const T* f = frame_.data();
+  const T* w = win_.data();
+  T* dst = full_.data() + t * p_.hop_length;
+  for (std::size_t i = 0; i < nf; ++i) dst[i] += f[i] * scale * w[i];
+}
+
+template <class T>
+std::vector<T> OverlapAdd<T>::finish() {
+  // normalised in place and shifted to the front of the overlap-add buffer (no second signal-sized array)
+  const WindowSumSquare wss(p_.window, n_frames_, p_.hop_length, p_.win_length, p_.n_fft);
+  std::vector<T> y = std::move(full_);
+  const T tiny = std::numeric_limits<T>::min();
+  const std::size_t avail = expected_ > start_ ? std::min(out_len_, expected_ - start_) : 0;
+  T* d = y.data();
+  const std::size_t off = start_;
+  wss.for_range(start_, start_ + avail, [d, off, tiny](std::size_t i, double w) {
+    const T wsum = static_cast<T>(w);
+    const T v = d[i];
+    d[i - off] = wsum > tiny ? v / wsum : v;
+  });
+  std::fill(y.begin() + static_cast<std::ptrdiff_t>(avail),
+            y.begin() + static_cast<std::ptrdiff_t>(std::min(out_len_, y.size())), T{0});
+  y.resize(out_len_, T{0});
+  return y;
+}
+
+template <class T>
 std::vector<T> istft(const FrameMatrix<std::complex<T>>& S, const StftParams& params,
                      std::optional<std::size_t> length) {
   if (S.n_bins == 0) throw InvalidArgument("istft: the spectrogram has no frequency bins");
@@ -254,47 +358,16 @@ std::vector<T> istft(const FrameMatrix<std::complex<T>>& S, const StftParams& pa
   if (p.n_fft / 2 + 1 != S.n_bins)
     throw InvalidArgument("istft: n_fft=" + std::to_string(p.n_fft) + " does not match " + std::to_string(S.n_bins) +
                           " frequency bins");
-  p = p.resolved();
   for (const auto& v : S.data)
     if (!std::isfinite(v.real()) || !std::isfinite(v.imag()))
       throw InvalidArgument("istft: the spectrogram is not finite everywhere");
-  const std::size_t nf = p.n_fft, hop = p.hop_length;
-  std::size_t n_frames = S.n_frames;
-  if (length && *length > 0) {
-    const std::size_t padded = p.center ? *length + 2 * (nf / 2) : *length;
-    n_frames = std::min(n_frames, (padded + hop - 1) / hop);
-  }
-  std::size_t expected = n_frames == 0 ? 0 : nf + hop * (n_frames - 1);
-  const std::size_t start = p.center ? nf / 2 : 0;
-  std::size_t out_len;
-  if (length && *length > 0) {
-    out_len = *length;
-  } else {
-    out_len = expected > start * 2 ? expected - (p.center ? 2 * (nf / 2) : 0) : 0;
-  }
-  const auto w = stft_window(p.window, p.win_length, nf);
-  std::vector<T> win(w.begin(), w.end());
-  std::vector<T> full(expected, T{0});
-  RealFft<T> fft(nf);
+  OverlapAdd<T> ola(p, S.n_frames, length);
   AlignedVector<std::complex<T>> spec(S.n_bins);
-  AlignedVector<T> frame(nf);
-  const T scale = T{1} / static_cast<T>(nf);
-  for (std::size_t t = 0; t < n_frames; ++t) {
+  for (std::size_t t = 0; t < ola.frames(); ++t) {
     std::copy(S.frame(t), S.frame(t) + S.n_bins, spec.begin());
-    fft.inverse(spec.data(), frame.data());
-    T* dst = full.data() + t * hop;
-    for (std::size_t i = 0; i < nf; ++i) dst[i] += frame[i] * scale * win[i];
+    ola.add(t, spec.data());
   }
-  const auto wss = window_sumsquare(p.window, n_frames, hop, p.win_length, nf);
-  std::vector<T> y(out_len, T{0});
-  const double tiny = static_cast<double>(std::numeric_limits<T>::min());
-  for (std::size_t i = 0; i < out_len; ++i) {
-    const std::size_t src = i + start;
-    if (src >= expected) break;
-    const T wsum = static_cast<T>(wss[src]);
-    y[i] = static_cast<double>(wsum) > tiny ? full[src] / wsum : full[src];
-  }
-  return y;
+  return ola.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -358,6 +431,7 @@ void db_to_amplitude(T* x, std::size_t n, double ref) noexcept {
 
 #define PERCEPT_INSTANTIATE(T)                                                             \
   template class Stft<T>;                                                                  \
+  template class OverlapAdd<T>;                                                            \
   template FrameMatrix<std::complex<T>> stft<T>(const T*, std::size_t, const StftParams&); \
   template std::vector<T> istft<T>(const FrameMatrix<std::complex<T>>&, const StftParams&, \
                                    std::optional<std::size_t>);                            \

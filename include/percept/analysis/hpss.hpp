@@ -30,6 +30,13 @@ void median_filter_rows(const float* x, std::size_t rows, std::size_t cols, std:
 /// The same along each column (size (kernel, 1)).
 void median_filter_cols(const float* x, std::size_t rows, std::size_t cols, std::size_t kernel, float* out);
 
+namespace detail {
+/// Caps the instruction set the HPSS kernels use (2: AVX-512, 1: AVX2, 0: portable; the CPU's own limit
+/// still applies) so that tests exercise every code path on one machine. Returns the previous cap. Not
+/// meant to change while other threads filter.
+int set_hpss_simd_limit(int level) noexcept;
+}  // namespace detail
+
 /// librosa.util.softmask(X, X_ref, power, split_zeros) element-wise over n values (float32 like librosa).
 void softmask(const float* X, const float* X_ref, std::size_t n, double power, bool split_zeros, float* out) noexcept;
 

@@ -47,7 +47,8 @@ enum class WindowType { Hann, Hamming, Blackman, Rect };
 /// The analysis window of an STFT: get_window(type, win_length) centred in n_fft (librosa.stft's).
 [[nodiscard]] std::vector<double> stft_window(WindowType type, std::size_t win_length, std::size_t n_fft);
 
-/// librosa.filters.window_sumsquare: sum over n_frames of the squared window shifted by hop.
+/// librosa.filters.window_sumsquare: sum over n_frames of the squared window shifted by hop. O(length)
+/// (the interior, covered by every overlapping frame, is periodic in hop and computed once per phase).
 [[nodiscard]] std::vector<double> window_sumsquare(WindowType type, std::size_t n_frames, std::size_t hop_length,
                                                    std::size_t win_length, std::size_t n_fft);
 
@@ -169,6 +170,38 @@ template <class T>
 template <class T>
 [[nodiscard]] std::vector<T> istft(const FrameMatrix<std::complex<T>>& S, const StftParams& params,
                                    std::optional<std::size_t> length = std::nullopt);
+
+/// librosa.istft's synthesis one frame at a time: inverse FFT, synthesis window, overlap-add, then
+/// division by the window sum-square and trimming. istft() is built on it; pipelines that produce their
+/// spectra on the fly (effects.hpss: two signals from one STFT) use it without materialising the
+/// complex spectrogram they invert.
+template <class T>
+class OverlapAdd {
+ public:
+  /// `params` as for istft (n_fft must be set); n_frames: the spectrogram's frame count; `length` as
+  /// for istft (frames beyond what `length` needs are not used: see frames()).
+  OverlapAdd(const StftParams& params, std::size_t n_frames, std::optional<std::size_t> length = std::nullopt);
+
+  /// Frames that reach the output (<= the spectrogram's n_frames); add() frames 0 .. frames() - 1.
+  [[nodiscard]] std::size_t frames() const noexcept { return n_frames_; }
+  [[nodiscard]] std::size_t n_bins() const noexcept { return p_.n_fft / 2 + 1; }
+
+  /// Adds frame t (n_bins() values). `spectrum` is overwritten (the inverse FFT's scratch); 64-byte
+  /// aligned storage takes FFTW's SIMD path. Each t at most once; any order.
+  void add(std::size_t t, std::complex<T>* spectrum) noexcept;
+
+  /// The signal: overlap-added frames divided by the window sum-square where it is not tiny, trimmed
+  /// like librosa.istft. The object is spent afterwards.
+  [[nodiscard]] std::vector<T> finish();
+
+ private:
+  StftParams p_;
+  std::size_t n_frames_ = 0, expected_ = 0, start_ = 0, out_len_ = 0;
+  AlignedVector<T> win_;
+  AlignedVector<T> frame_;
+  std::vector<T> full_;
+  RealFft<T> fft_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // dB conversions (librosa.power_to_db and friends), in place on any contiguous array

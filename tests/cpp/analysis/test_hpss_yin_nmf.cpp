@@ -54,6 +54,79 @@ TEST(Hpss, RunningMedianMatchesBruteForce) {
   }
 }
 
+namespace {
+void check_median_matrices();
+}  // namespace
+
+TEST(Hpss, MedianFilterOfMatricesMatchesBruteForce) {
+  // several rows and columns at once (the SIMD lanes), including partial lane blocks and long kernels,
+  // with each instruction set this CPU has (AVX-512 16 lanes, AVX2 8 lanes, portable vectors)
+  for (int level : {2, 1, 0}) {
+    SCOPED_TRACE(level);
+    const int previous = detail::set_hpss_simd_limit(level);
+    check_median_matrices();
+    detail::set_hpss_simd_limit(previous);
+  }
+}
+
+TEST(Hpss, SoftMaskKernelsAgree) {
+  std::mt19937 g(5);
+  std::uniform_real_distribution<float> u(0.0f, 2.0f);
+  std::vector<float> x(1001), r(1001), a(1001), b(1001);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = i % 17 == 0 ? 0.0f : u(g);
+    r[i] = i % 17 == 0 || i % 5 == 0 ? 0.0f : u(g);
+  }
+  for (bool split : {true, false}) {
+    const int previous = detail::set_hpss_simd_limit(0);
+    softmask(x.data(), r.data(), x.size(), 2.0, split, a.data());
+    detail::set_hpss_simd_limit(2);
+    softmask(x.data(), r.data(), x.size(), 2.0, split, b.data());
+    detail::set_hpss_simd_limit(previous);
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(a[0], split ? 0.5f : 0.0f);  // 0 vs 0
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (x[i] == 0.0f && r[i] == 0.0f) continue;
+      const double xd = x[i], rd = r[i];
+      const double want = xd * xd / (xd * xd + rd * rd);
+      EXPECT_NEAR(a[i], want, 1e-6) << i;
+    }
+  }
+}
+
+namespace {
+void check_median_matrices() {
+  std::mt19937 g(11);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::uniform_int_distribution<int> q(0, 3);
+  for (std::size_t rows : {1u, 7u, 17u, 40u}) {
+    for (std::size_t cols : {1u, 9u, 16u, 35u}) {
+      for (std::size_t k : {1u, 2u, 5u, 31u, 65u}) {
+        std::vector<float> x(rows * cols);
+        for (auto& v : x) v = (rows + cols) % 2 ? u(g) : static_cast<float>(q(g));
+        std::vector<float> out_r(x.size()), out_c(x.size());
+        median_filter_rows(x.data(), rows, cols, k, out_r.data());
+        median_filter_cols(x.data(), rows, cols, k, out_c.data());
+        for (std::size_t r = 0; r < rows; ++r) {
+          const std::vector<float> row(x.begin() + static_cast<std::ptrdiff_t>(r * cols),
+                                       x.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
+          const auto want = brute_median(row, k);
+          for (std::size_t c = 0; c < cols; ++c)
+            ASSERT_EQ(out_r[r * cols + c], want[c]) << rows << "x" << cols << " k=" << k << " row " << r;
+        }
+        for (std::size_t c = 0; c < cols; ++c) {
+          std::vector<float> col(rows);
+          for (std::size_t r = 0; r < rows; ++r) col[r] = x[r * cols + c];
+          const auto want = brute_median(col, k);
+          for (std::size_t r = 0; r < rows; ++r)
+            ASSERT_EQ(out_c[r * cols + c], want[r]) << rows << "x" << cols << " k=" << k << " col " << c;
+        }
+      }
+    }
+  }
+}
+}  // namespace
+
 TEST(Hpss, MasksSumToOneAndSeparateLinesFromClicks) {
   // 64 bins x 80 frames: a horizontal line (harmonic) at bin 10 and a vertical line (percussive) at frame 40
   const std::size_t B = 64, T = 80;
