@@ -88,6 +88,7 @@ JackDummyServer::JackDummyServer(Options options) : options_(std::move(options))
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::int64_t deadline = Clock::now_ns() + Clock::from_seconds(options_.start_timeout_s);
+  unregister_dead_server(true);  // slots of percept servers that were killed with their process
   for (;;) {
     const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw DeviceError("cannot create the JACK server log " + log_);
@@ -149,9 +150,11 @@ void JackDummyServer::kill_now() noexcept {
 // JACK user of the machine) until a server of the same name starts again: with unique names, a few
 // killed servers would exhaust the table ("Too many servers already active"). The table is the start of
 // /dev/shm/jack-shm-registry: a 24-byte header (magic "JACK", ..., hdr_len at offset 16) then 8 entries
-// of (pid_t pid, char name[]) with the name "jack-<uid>:<server>:". We clear our entry if its pid is dead,
-// which is what jackd itself does for a stale entry of its own name.
-void JackDummyServer::unregister_dead_server() noexcept {
+// of (pid_t pid, char name[]) with the name "jack-<uid>:<server>:". We clear an entry whose pid is dead,
+// which is what jackd itself does for a stale entry of its own name: our own entry after a stop, and,
+// before starting a server, every dead entry left by percept's servers (names "percept-...") of any
+// earlier process that was killed before it could clean up.
+void JackDummyServer::unregister_dead_server(bool any_percept_server) noexcept {
   const int fd = ::open("/dev/shm/jack-shm-registry", O_RDWR | O_CLOEXEC);
   if (fd < 0) return;
   unsigned char header[24];
@@ -169,7 +172,9 @@ void JackDummyServer::unregister_dead_server() noexcept {
         std::int32_t pid = 0;
         std::memcpy(&pid, entry.data(), sizeof pid);
         const std::string name(entry.data() + 4, ::strnlen(entry.data() + 4, entry.size() - 4));
-        if (name != want || pid <= 0 || (::kill(pid, 0) == 0 || errno != ESRCH)) continue;
+        const std::string ours_prefix = "jack-" + std::to_string(::getuid()) + ":percept-";
+        const bool match = any_percept_server ? name.rfind(ours_prefix, 0) == 0 : name == want;
+        if (!match || pid <= 0 || (::kill(pid, 0) == 0 || errno != ESRCH)) continue;
         std::fill(entry.begin(), entry.end(), '\0');
         if (::pwrite(fd, entry.data(), entry.size(), off) < 0) break;
       }
@@ -179,7 +184,7 @@ void JackDummyServer::unregister_dead_server() noexcept {
 }
 
 void JackDummyServer::remove_shm() noexcept {
-  unregister_dead_server();
+  unregister_dead_server(false);
   // A killed server leaves its shared-memory segments and semaphores behind; they carry its unique name.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {

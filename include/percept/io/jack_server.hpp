@@ -53,7 +53,7 @@ class JackDummyServer {
 
  private:
   void remove_shm() noexcept;
-  void unregister_dead_server() noexcept;
+  void unregister_dead_server(bool any_percept_server) noexcept;
   Options options_;
   std::string name_;
   std::string log_;
