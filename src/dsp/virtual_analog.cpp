@@ -1,6 +1,7 @@
 #include "percept/dsp/virtual_analog.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <string>
 
@@ -171,12 +172,18 @@ double DiodeRingModulator::default_output_gain_db(double k, double input_scale) 
 }
 
 namespace {
+std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
 void check_ring_oversampling(double sample_rate, int factor) {
   if (sample_rate * factor <= DiodeRingModulator::kMinStepRateHz)
-    throw InvalidArgument("ring: oversampling " + std::to_string(factor) + " at " + std::to_string(sample_rate) +
-                          " Hz gives an Euler step of " + std::to_string(1e6 / (sample_rate * factor)) +
-                          " us; the explicit scheme needs a step below 2 Cp Ri = 1 us (sample_rate * oversampling > "
-                          "1 MHz), i.e. oversampling >= " +
+    throw InvalidArgument("ring: oversampling " + std::to_string(factor) + " at " + short_number(sample_rate) +
+                          " Hz gives an Euler step of " + short_number(1e6 / (sample_rate * factor)) +
+                          " us; the explicit scheme is stable only below 2 Cp Ri = 1 us (sample_rate * oversampling > "
+                          "1 MHz): use oversampling >= " +
                           std::to_string(DiodeRingModulator::min_oversampling(sample_rate)) + " at this rate");
 }
 }  // namespace
@@ -198,8 +205,8 @@ DiodeRingModulator::DiodeRingModulator(double sample_rate, int oversampling, dou
   check_ring_oversampling(sample_rate, oversampling);
   const double drive = k * input_scale_ * std::max(1.0, std::fabs(modulator_level));
   if (drive > kMaxDrive)
-    throw InvalidArgument("ring: k * input_scale * max(1, modulator_level) = " + std::to_string(drive) + " exceeds " +
-                          std::to_string(kMaxDrive) +
+    throw InvalidArgument("ring: k * input_scale * max(1, modulator_level) = " + short_number(drive) + " exceeds " +
+                          short_number(kMaxDrive) +
                           ": full-scale input would drive the 0.17 v^4 diode model into a runaway (measured from "
                           "about 0.092, at any oversampling); lower k or input_scale");
   gain_db_ = output_gain_db ? *output_gain_db : default_output_gain_db(k, input_scale_);
