@@ -6,8 +6,10 @@ real-time engine):
 
 - ``OnePoleLowpass(alpha)``, ``Sos(sos)``, ``Butterworth(order, cutoff_hz, btype, sample_rate)``,
   ``DcBlocker(cutoff_hz)``, ``Gain(gain_db)``, ``Delay(delay_samples)``, ``SoftClip(drive_db)``
-- ``DiodeRingCore(sample_rate, k=0.4)`` / ``DiodeRingModulator(sample_rate, oversampling=30, k=0.4)``
-  with ``process(carrier, modulator)``
+- ``DiodeRingCore(sample_rate, k=0.4)`` / ``DiodeRingModulator(sample_rate, oversampling=30, k=0.4,
+  input_scale=0.2, output_gain_db=None)`` with ``process(carrier, modulator)``; the modulator needs
+  ``sample_rate * oversampling > 1 MHz`` (``min_oversampling(sr)``), applies a makeup gain (full-scale
+  sines -> about 0 dBFS peak by default) and counts model runaways (``diverged_blocks``)
 - ``Vcs3Filter(sample_rate, control_current=30e-6, feedback=5.175, solver='fixed-point', ...)``
 - ``Nlms(taps, step_size)`` with ``process(primary, reference)``; ``SpectralSubtraction(...)``
 - ``SaturatingCascade(stages, cutoff_hz, resonance)`` (a fixed benchmark load) and ``Counter()`` (a

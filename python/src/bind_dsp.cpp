@@ -429,19 +429,27 @@ void bind_dsp(py::module_& m) {
           py::arg("carrier"), py::arg("modulator") = py::none(), py::arg("sample_rate") = py::none());
   py::class_<dsp::DiodeRingModulator, Processor, std::shared_ptr<dsp::DiodeRingModulator>>(d, "DiodeRingModulator")
       .def(py::init([](double sr, int os, double k, double fm, double level, int taps, double cutoff, double beta,
-                       std::optional<double> input_scale) {
+                       std::optional<double> input_scale, std::optional<double> output_gain_db) {
              return std::make_shared<dsp::DiodeRingModulator>(sr, os, k, fm, level, aa(taps, cutoff, beta),
-                                                              input_scale.value_or(0.0));
+                                                              input_scale.value_or(0.0), output_gain_db);
            }),
            py::arg("sample_rate"), py::arg("oversampling") = 30, py::arg("k") = 0.4, py::arg("modulator_hz") = 500.0,
            py::arg("modulator_level") = 1.0, py::arg("taps_per_phase") = 32, py::arg("cutoff") = 0.9,
-           py::arg("kaiser_beta") = 8.0, py::arg("input_scale") = py::none())
+           py::arg("kaiser_beta") = 8.0, py::arg("input_scale") = py::none(), py::arg("output_gain_db") = py::none())
       .def(
           "process",
           [](dsp::DiodeRingModulator& p, const py::array& carrier, const py::object& modulator,
              std::optional<double> sr) { return dispatch_pair(p, carrier, modulator, sr); },
           py::arg("carrier"), py::arg("modulator") = py::none(), py::arg("sample_rate") = py::none())
-      .def_property_readonly("oversampling", &dsp::DiodeRingModulator::oversampling);
+      .def_property_readonly("oversampling", &dsp::DiodeRingModulator::oversampling)
+      .def_property_readonly("input_scale", &dsp::DiodeRingModulator::input_scale)
+      .def_property_readonly("output_gain_db", &dsp::DiodeRingModulator::output_gain_db)
+      .def_property_readonly("diverged_blocks", &dsp::DiodeRingModulator::diverged_blocks)
+      .def_property_readonly("diverged_samples", &dsp::DiodeRingModulator::diverged_samples)
+      .def("reset_statistics", &dsp::DiodeRingModulator::reset_statistics)
+      .def_static("min_oversampling", &dsp::DiodeRingModulator::min_oversampling, py::arg("sample_rate"))
+      .def_static("default_output_gain_db", &dsp::DiodeRingModulator::default_output_gain_db, py::arg("k") = 0.4,
+                  py::arg("input_scale") = 0.2);
 
   py::class_<dsp::Vcs3Filter, Processor, std::shared_ptr<dsp::Vcs3Filter>>(d, "Vcs3Filter")
       .def("process", &checked_process, py::arg("x"), py::arg("sample_rate") = py::none(),

@@ -166,7 +166,9 @@ constexpr StageHelp kStages[] = {
     {"delay", "(delay_samples=0 | delay_s)"},
     {"dcblock", "(cutoff_hz=10)  DC blocker"},
     {"softclip", "(drive_db=0)  tanh soft clipper"},
-    {"ring", "(oversampling=30, k=0.4, modulator_hz=500, modulator_level=1)  diode ring modulator, anti-aliased"},
+    {"ring",
+     "(oversampling=30, k=0.4, modulator_hz=500, modulator_level=1, input_scale=0.2, output_gain_db=auto)  diode ring "
+     "modulator, anti-aliased"},
     {"ringcore", "(k=0.4, modulator_hz=500, modulator_level=1)  diode ring core at the stream rate"},
     {"vcs3",
      "(control_current=30e-6, feedback=5.175, solver=fixed-point|newton, tolerance=1e-3, "
@@ -216,7 +218,8 @@ std::shared_ptr<Processor> make_processor(const StageSpec& st, double sr) {
   } else if (n == "ring") {
     p = std::make_shared<DiodeRingModulator>(
         sr, a.integer("oversampling", 30), a.num("k", 0.4), a.num("modulator_hz", 500), a.num("modulator_level", 1.0),
-        AntiAliasDesign{a.integer("taps_per_phase", 32), a.num("cutoff", 0.9), 8.0}, a.num("input_scale", 0.0));
+        AntiAliasDesign{a.integer("taps_per_phase", 32), a.num("cutoff", 0.9), 8.0}, a.num("input_scale", 0.0),
+        a.has("output_gain_db") ? std::optional<double>(a.num("output_gain_db", 0)) : std::nullopt);
   } else if (n == "ringcore") {
     p = std::make_shared<DiodeRingCore>(sr, a.num("k", 0.4), a.num("modulator_hz", 500), a.num("modulator_level", 1.0));
   } else if (n == "vcs3") {

@@ -1,6 +1,7 @@
 #include "percept/dsp/virtual_analog.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <string>
 
@@ -162,8 +163,34 @@ template void DiodeRingCore::process_impl<float>(AudioView<const float>, AudioVi
 template void DiodeRingCore::process_impl<double>(AudioView<const double>, AudioView<double>) noexcept;
 
 // ---------------------------------------------------------------------------------------------
+int DiodeRingModulator::min_oversampling(double sample_rate) noexcept {
+  return static_cast<int>(std::floor(kMinStepRateHz / sample_rate)) + 1;
+}
+
+double DiodeRingModulator::default_output_gain_db(double k, double input_scale) noexcept {
+  return kReferenceGainDb - 80.0 * std::log10(k * input_scale / kReferenceDrive);
+}
+
+namespace {
+std::string short_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+void check_ring_oversampling(double sample_rate, int factor) {
+  if (sample_rate * factor <= DiodeRingModulator::kMinStepRateHz)
+    throw InvalidArgument("ring: oversampling " + std::to_string(factor) + " at " + short_number(sample_rate) +
+                          " Hz gives an Euler step of " + short_number(1e6 / (sample_rate * factor)) +
+                          " us; the explicit scheme is stable only below 2 Cp Ri = 1 us (sample_rate * oversampling > "
+                          "1 MHz): use oversampling >= " +
+                          std::to_string(DiodeRingModulator::min_oversampling(sample_rate)) + " at this rate");
+}
+}  // namespace
+
 DiodeRingModulator::DiodeRingModulator(double sample_rate, int oversampling, double k, double modulator_hz,
-                                       double modulator_level, AntiAliasDesign design, double input_scale)
+                                       double modulator_level, AntiAliasDesign design, double input_scale,
+                                       std::optional<double> output_gain_db)
     : factor_(oversampling),
       k_(k),
       modulator_hz_(modulator_hz),
@@ -175,12 +202,24 @@ DiodeRingModulator::DiodeRingModulator(double sample_rate, int oversampling, dou
   check_ring_params(k, modulator_hz, modulator_level);
   if (oversampling < 1 || oversampling > 256)
     throw InvalidArgument("ring: oversampling must be 1..256, got " + std::to_string(oversampling));
+  check_ring_oversampling(sample_rate, oversampling);
+  const double drive = k * input_scale_ * std::max(1.0, std::fabs(modulator_level));
+  if (drive > kMaxDrive)
+    throw InvalidArgument("ring: k * input_scale * max(1, modulator_level) = " + short_number(drive) + " exceeds " +
+                          short_number(kMaxDrive) +
+                          ": full-scale input would drive the 0.17 v^4 diode model into a runaway (measured from "
+                          "about 0.092, at any oversampling); lower k or input_scale");
+  gain_db_ = output_gain_db ? *output_gain_db : default_output_gain_db(k, input_scale_);
+  if (!std::isfinite(gain_db_) || std::fabs(gain_db_) > 200)
+    throw InvalidArgument("ring: output_gain_db must be finite and within +-200 dB");
+  gain_ = std::pow(10.0, gain_db_ / 20.0);
   (void)design_antialias(oversampling, design);  // validates the design parameters now
   set_sample_rate_hint(sample_rate);
 }
 
 void DiodeRingModulator::prepare(const ProcessSpec& spec) {
   check_spec(spec, "ring");
+  check_ring_oversampling(spec.sample_rate, factor_);
   coef_ = make_ring_coeffs(k_, spec.sample_rate * factor_);
   up_.prepare(2 * spec.num_channels, factor_, design_);
   down_.prepare(spec.num_channels, factor_, design_);

@@ -182,6 +182,82 @@ def test_ring_modulator_anti_aliasing_beats_the_paper_baseline():
     assert ours < theirs / 100, (ours, theirs)
 
 
+def _ring_tones(sr, seconds=0.5, amp=1.0):
+    t = np.arange(int(sr * seconds)) / sr
+    return amp * np.sin(2 * np.pi * 440 * t), amp * np.sin(2 * np.pi * 100 * t)
+
+
+def _dbfs(x):
+    return 20 * np.log10(x)
+
+
+@pytest.mark.parametrize("sr,over_f", [(44100, 30), (44100, 23), (48000, 30), (48000, 21)])
+def test_ring_modulator_level_is_usable(sr, over_f):
+    # full-scale 440 Hz carrier and 100 Hz modulator: about 0 dBFS peak with the default makeup gain, at 30x
+    # and at the lowest oversampling the stability check accepts; no runaway.
+    assert dsp.DiodeRingModulator.min_oversampling(sr) == {44100: 23, 48000: 21}[sr]
+    ring = dsp.DiodeRingModulator(sr, oversampling=over_f)
+    assert ring.output_gain_db == pytest.approx(dsp.DiodeRingModulator.default_output_gain_db(0.4, 0.2))
+    c, m = _ring_tones(sr)
+    y = ring.process(c, m)[sr // 10:]
+    assert ring.diverged_blocks == 0 and ring.diverged_samples == 0
+    assert -3.0 < _dbfs(np.abs(y).max()) < 1.0
+    assert -10.0 < _dbfs(np.sqrt(np.mean(y ** 2))) < -4.0
+    # the diode law: half the input level gives about a sixteenth of the output (-24 dB)
+    ring.reset()
+    ch, mh = _ring_tones(sr, amp=0.5)
+    yh = ring.process(ch, mh)[sr // 10:]
+    drop = _dbfs(np.sqrt(np.mean(yh ** 2)) / np.sqrt(np.mean(y ** 2)))
+    assert -28.0 < drop < -20.0, drop
+    # the sidebands 340 and 540 Hz carry the output; the carrier itself is suppressed
+    assert _band_power(y, sr, 540) > 100 * _band_power(y, sr, 440)
+
+
+def test_ring_modulator_output_gain_db_is_applied():
+    sr = 48000
+    c, m = _ring_tones(sr, 0.2)
+    ref = dsp.DiodeRingModulator(sr).process(c, m)
+    quiet = dsp.DiodeRingModulator(sr, output_gain_db=dsp.DiodeRingModulator.default_output_gain_db() - 20.0)
+    np.testing.assert_allclose(quiet.process(c, m), 0.1 * ref, rtol=1e-9, atol=1e-12)
+    # the default follows the drive with the fourth-power law
+    assert dsp.DiodeRingModulator(sr, input_scale=0.1).output_gain_db == pytest.approx(
+        dsp.DiodeRingModulator.default_output_gain_db() + 80 * np.log10(2))
+
+
+def test_ring_modulator_rejects_unstable_settings():
+    # below sample_rate * oversampling = 1 MHz the explicit Euler step on the u3 node (T < 2 Cp Ri) diverges for
+    # any input: a clear error instead of a processor that outputs silence
+    for sr, over_f in [(48000, 8), (48000, 20), (44100, 22), (44100, 1)]:
+        with pytest.raises(percept.ParameterError, match="1 MHz"):
+            dsp.DiodeRingModulator(sr, oversampling=over_f)
+    ring = dsp.DiodeRingModulator(96000, oversampling=11)  # fine at 96 kHz, too coarse at 44.1 kHz
+    with pytest.raises(percept.ParameterError, match="oversampling >= 23"):
+        ring.process(np.zeros(64), np.zeros(64), sample_rate=44100)
+    # a drive that makes the model itself run away at full scale
+    with pytest.raises(percept.ParameterError, match="runaway"):
+        dsp.DiodeRingModulator(48000, input_scale=0.3)
+    with pytest.raises(percept.ParameterError, match="runaway"):
+        dsp.DiodeRingModulator(48000, modulator_level=2.0)
+    with pytest.raises(percept.ParameterError):
+        dsp.DiodeRingModulator(48000, output_gain_db=float("nan"))
+
+
+def test_ring_modulator_counts_runaways_instead_of_hiding_them():
+    sr = 48000
+    ring = dsp.DiodeRingModulator(sr)
+    c, m = _ring_tones(sr, 0.2)
+    hot_c, hot_m = 2.0 * c / 0.2, 2.0 * m / 0.2  # +6 dBFS: beyond the model's runaway threshold
+    ys = [ring.process(b1, b2) for b1, b2 in zip(np.array_split(hot_c, 10), np.array_split(hot_m, 10))]
+    y = np.concatenate(ys)
+    assert np.isfinite(y).all()
+    assert ring.diverged_blocks > 0 and ring.diverged_samples >= ring.diverged_blocks
+    assert np.abs(y).max() < 1e4  # restarted from rest, not left to grow
+    ring.reset_statistics()
+    ring.reset()
+    ring.process(c, m)
+    assert ring.diverged_blocks == 0
+
+
 def test_vcs3_fixed_point_reproduces_the_authors_numba_code():
     sr = 44100
     x = R.test_signal(sr, 0.25)

@@ -6,8 +6,9 @@
 //     C = Cp = 10 nF, L = 0.8 H, Ra = 600, Ri = 50, Rm = 80 ohm, inputs scaled by k. The update order
 //     and the output (u2) are the authors' published code's, so the outputs agree to rounding.
 //     process(carrier, modulator): the paper's `data` and `mod_signal`.
-// DiodeRingModulator(sample_rate, oversampling, k)   the core between polyphase anti-aliasing
-//     interpolation (carrier, modulator) and decimation (output); see docs/design-dsp.md.
+// DiodeRingModulator(sample_rate, oversampling, k, ..., input_scale, output_gain_db)   the core between
+//     polyphase anti-aliasing interpolation (carrier, modulator) and decimation (output), with a makeup gain,
+//     a construction-time stability check and a runaway counter; see docs/design-dsp.md.
 // Vcs3Filter(sample_rate, control_current, feedback, solver, tolerance, max_iterations, oversampling)
 //     Civolani & Fontana's EMS VCS3 diode-ladder filter: trapezoidal discretization, tanh
 //     nonlinearities, solved per sample either by the authors' fixed-point iteration (stopping rule
@@ -23,6 +24,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "percept/dsp/oversampling.hpp"
@@ -55,8 +57,8 @@ struct RingCoeffs {
 void ring_run(RingState& s, const double* carrier, const double* modulator, double* out, std::size_t n,
               const RingCoeffs& c) noexcept;
 
-/// The explicit Euler scheme diverges when diode voltages exceed about 0.3 V (T G / C > 2): a block that
-/// diverged restarts from rest and its non-finite samples are replaced by silence.
+/// DiodeRingCore's handling of a block that diverged (the authors' raw model, no guard): it restarts from
+/// rest and the block's non-finite samples are replaced by silence.
 template <class T>
 void recover(RingState& s, T* y, std::size_t n) noexcept {
   s = RingState{};
@@ -113,16 +115,52 @@ class DiodeRingCore : public ProcessorBase<DiodeRingCore> {
 
 class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
  public:
-  /// input_scale multiplies both (band-limited, interpolated) inputs before the core. The explicit Euler
-  /// scheme diverges once diode voltages pass ~0.3 V; 0.2 keeps full-scale input stable (<= 0 selects 0.2).
-  /// The paper's zero-stuffing instead feeds isolated full-amplitude impulses, which is not comparable.
+  /// Sample rate x oversampling must exceed this (Hz): explicit Euler on the u3 node (Cp, Ri) is stable only for
+  /// T < 2 Cp Ri = 1 us; the diode terms vanish at rest, so below it any input diverges (see docs/design-dsp.md).
+  static constexpr double kMinStepRateHz = 1.0 / (2 * 10e-9 * 50.0);
+  /// k * input_scale * max(1, modulator_level) must not exceed this: full-scale inputs drive the model (not
+  /// the numerics: the limit does not move with oversampling) into a runaway of the non-rectifying 0.17 v^4
+  /// diode law from a drive of about 0.092 (measured, DC inputs; 0.093 for 440 Hz x 100 Hz sines).
+  static constexpr double kMaxDrive = 0.09;
+  /// The drive (k * input_scale) at the default settings and the measured output gain that brings full-scale
+  /// 440 Hz carrier and 100 Hz modulator sines to 0 dBFS peak there (30x, 44.1 kHz).
+  static constexpr double kReferenceDrive = 0.08;
+  static constexpr double kReferenceGainDb = 33.4;  // raw peak -33.36 dBFS (rms -41.75), every factor >= 23
+  /// |u2| or |u3| above this means a runaway (legitimate peaks stay below 0.09 V up to kMaxDrive, measured).
+  static constexpr double kRunawayVolts = 1.0;
+
+  /// Smallest accepted oversampling at sample_rate: sample_rate * factor > kMinStepRateHz.
+  [[nodiscard]] static int min_oversampling(double sample_rate) noexcept;
+  /// The default makeup gain: kReferenceGainDb - 80 log10(drive / kReferenceDrive), the output of the
+  /// diode law scaling with the fourth power of the drive.
+  [[nodiscard]] static double default_output_gain_db(double k, double input_scale) noexcept;
+
+  /// input_scale multiplies both (band-limited, interpolated) inputs before the core (<= 0 selects 0.2);
+  /// output_gain_db is applied after decimation (absent: default_output_gain_db(k, input_scale)).
+  /// Throws InvalidArgument when oversampling < min_oversampling(sample_rate) or the drive exceeds kMaxDrive.
   DiodeRingModulator(double sample_rate, int oversampling = 30, double k = 0.4, double modulator_hz = 500.0,
-                     double modulator_level = 1.0, AntiAliasDesign design = {}, double input_scale = 0.0);
+                     double modulator_level = 1.0, AntiAliasDesign design = {}, double input_scale = 0.0,
+                     std::optional<double> output_gain_db = std::nullopt);
   void prepare(const ProcessSpec& spec) override;
   void reset() noexcept override;
   [[nodiscard]] std::string name() const override { return "ring"; }
   [[nodiscard]] std::size_t latency() const noexcept override;
   [[nodiscard]] int oversampling() const noexcept { return factor_; }
+  [[nodiscard]] double input_scale() const noexcept { return input_scale_; }
+  [[nodiscard]] double output_gain_db() const noexcept { return gain_db_; }
+  /// Blocks (process calls) in which the model ran away at least once since the last reset_statistics(); each
+  /// runaway restarts that channel from rest and outputs silence for the base-rate sample where it happened.
+  [[nodiscard]] std::uint64_t diverged_blocks() const noexcept {
+    return diverged_blocks_.load(std::memory_order_relaxed);
+  }
+  /// Base-rate samples (all channels) replaced by silence after a runaway.
+  [[nodiscard]] std::uint64_t diverged_samples() const noexcept {
+    return diverged_samples_.load(std::memory_order_relaxed);
+  }
+  void reset_statistics() noexcept {
+    diverged_blocks_.store(0, std::memory_order_relaxed);
+    diverged_samples_.store(0, std::memory_order_relaxed);
+  }
 
   template <class T>
   void process_pair(AudioView<const T> carrier, AudioView<const T> modulator, AudioView<T> out) noexcept {
@@ -131,6 +169,7 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
     double* mu = hi_mod_.data();
     double* yo = hi_out_.data();
     const std::size_t nch = state_.size();  // prepared channels: the modulator histories follow
+    std::uint64_t runaways = 0;
     for (std::size_t c = 0; c < carrier.num_channels(); ++c) {
       const T* x = carrier.channel(c);
       const std::size_t mc = modulator.num_channels() == 1 ? 0 : c;
@@ -141,13 +180,18 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
         up_.push_pair(c, input_scale_ * static_cast<double>(x[i]), cu, nch + c,
                       input_scale_ * static_cast<double>(m[i]), mu);
         ring_run(s, cu, mu, yo, f, coef_);
-        y[i] = static_cast<T>(down_.push(c, yo));
-      }
-      if (!std::isfinite(s.u2) || !std::isfinite(s.i2)) {
-        recover(s, y, carrier.num_frames());
-        down_.reset();
+        if (!(std::fabs(s.u2) < kRunawayVolts && std::fabs(s.u3) < kRunawayVolts)) {  // NaN fails too
+          s = RingState{};
+          for (std::size_t j = 0; j < f; ++j) yo[j] = 0.0;
+          ++runaways;
+        }
+        y[i] = static_cast<T>(gain_ * down_.push(c, yo));
       }
       state_[c] = s;
+    }
+    if (runaways > 0) {
+      diverged_blocks_.fetch_add(1, std::memory_order_relaxed);
+      diverged_samples_.fetch_add(runaways, std::memory_order_relaxed);
     }
   }
   template <class T>
@@ -158,6 +202,8 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
   double k_, modulator_hz_, modulator_level_;
   AntiAliasDesign design_;
   double input_scale_;
+  double gain_db_, gain_;
+  std::atomic<std::uint64_t> diverged_blocks_{0}, diverged_samples_{0};
   RingCoeffs coef_;
   Interpolator up_;  // channels 0..n-1: carrier, n..2n-1: modulator (one per carrier channel)
   Decimator down_;

@@ -278,6 +278,39 @@ TEST(DspVirtualAnalog, RingCoreFollowsTheEulerEquations) {
   EXPECT_NEAR(y[1], u2, 1e-15 + 1e-12 * std::abs(u2));
 }
 
+TEST(DspVirtualAnalog, RingModulatorChecksStabilityAndCountsRunaways) {
+  // Euler on the u3 node needs T < 2 Cp Ri = 1 us: sample_rate * oversampling > 1 MHz.
+  EXPECT_EQ(DiodeRingModulator::min_oversampling(44100.0), 23);
+  EXPECT_EQ(DiodeRingModulator::min_oversampling(48000.0), 21);
+  EXPECT_THROW(DiodeRingModulator(48000.0, 8), InvalidArgument);
+  EXPECT_THROW(DiodeRingModulator(44100.0, 22), InvalidArgument);
+  EXPECT_NO_THROW(DiodeRingModulator(48000.0, 21));
+  DiodeRingModulator hi_rate(96000.0, 11);
+  EXPECT_THROW(hi_rate.prepare(ProcessSpec{44100.0, 64, 1}), InvalidArgument);
+  EXPECT_THROW(DiodeRingModulator(48000.0, 30, 0.4, 500.0, 1.0, {}, 0.3), InvalidArgument);  // drive 0.12
+  EXPECT_NEAR(DiodeRingModulator(48000.0).output_gain_db(), DiodeRingModulator::kReferenceGainDb, 1e-12);
+
+  // +6 dBFS sines run the model away: counted, restarted, the output stays finite.
+  DiodeRingModulator ring(48000.0, 21);
+  const std::size_t n = 4800;
+  ring.prepare(ProcessSpec{48000.0, n, 1});
+  std::vector<double> c(n), m(n), y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    c[i] = 2.0 * std::sin(2 * std::numbers::pi * 440.0 * static_cast<double>(i) / 48000.0);
+    m[i] = 2.0 * std::sin(2 * std::numbers::pi * 100.0 * static_cast<double>(i) / 48000.0);
+  }
+  const double* cp[1] = {c.data()};
+  const double* mp[1] = {m.data()};
+  double* yp[1] = {y.data()};
+  ring.process_pair<double>(AudioView<const double>(cp, 1, n), AudioView<const double>(mp, 1, n),
+                            AudioView<double>(yp, 1, n));
+  EXPECT_EQ(ring.diverged_blocks(), 1u);
+  EXPECT_GE(ring.diverged_samples(), 1u);
+  for (double v : y) ASSERT_TRUE(std::isfinite(v));
+  ring.reset_statistics();
+  EXPECT_EQ(ring.diverged_blocks(), 0u);
+}
+
 TEST(DspVirtualAnalog, NewtonNeedsFewerIterationsThanFixedPoint) {
   Vcs3Filter fp(44100.0), nt(44100.0, 30e-6, 5.175, Vcs3Solver::Newton);
   (void)run<double>(fp, 1, 8000, 512, 44100);
