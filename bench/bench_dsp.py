@@ -16,7 +16,7 @@ core, polyphase decimation) and the oversampled core alone on the same zero-stuf
 vs the Numba core loop).
 Peak memory: the peak of what Python/numpy allocate while processing (tracemalloc; numpy reports its
 buffers to it). percept's own state, allocated once in prepare(), is not included: it is listed in
-docs/benchmarks-dsp.md.
+docs/benchmarks.md.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """percept.decompose — librosa.decompose: median-filtering HPSS and NMF decomposition.
 
 ``decompose`` factorises with beta-divergence multiplicative updates and a deterministic NNDSVD(a)
-initialisation (no sklearn; see docs/design-analysis-b.md): the same input gives the same factors.
+initialisation (no sklearn; see docs/design.md (analysis, part B)): the same input gives the same factors.
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@
 //   StreamingSpectralStats   centroid, bandwidth, rolloff, flatness, contrast (n_bands + 1) per frame
 //   StreamingChroma          chroma_stft with a fixed tuning
 //
-// Edge semantics (documented in docs/design-analysis.md):
+// Edge semantics (documented in docs/design.md (analysis, part A)):
 // * center=true (default): the stream starts with n_fft/2 zeros, exactly like librosa's constant
 //   padding, so frame t covers input samples [t*hop - n_fft/2, t*hop + n_fft/2) and is emitted as soon
 //   as its last sample arrives (latency n_fft/2 samples). flush() appends the zero padding of the end

@@ -9,7 +9,7 @@
 // The filter arithmetic is single precision in eight-lane SIMD (SSE2 on baseline x86-64, AVX2 in
 // runtime-selected x86-64-v3 clones; error about -140 dB, far below the filters' 80 dB stop band); the
 // processors around it stay double.
-// See docs/design-dsp.md for the numbers.
+// See docs/design.md (DSP processors) for the numbers.
 //
 // Interpolator / Decimator are plain state machines (allocate in prepare(), never in process);
 // Oversampled(processor, factor) is a Processor: upsample -> inner at factor x rate -> downsample.

@@ -8,7 +8,7 @@
 //     process(carrier, modulator): the paper's `data` and `mod_signal`.
 // DiodeRingModulator(sample_rate, oversampling, k, ..., input_scale, output_gain_db)   the core between
 //     polyphase anti-aliasing interpolation (carrier, modulator) and decimation (output), with a makeup gain,
-//     a construction-time stability check and a runaway counter; see docs/design-dsp.md.
+//     a construction-time stability check and a runaway counter; see docs/design.md (DSP processors).
 // Vcs3Filter(sample_rate, control_current, feedback, solver, tolerance, max_iterations, oversampling)
 //     Civolani & Fontana's EMS VCS3 diode-ladder filter: trapezoidal discretization, tanh
 //     nonlinearities, solved per sample either by the authors' fixed-point iteration (stopping rule
@@ -116,7 +116,7 @@ class DiodeRingCore : public ProcessorBase<DiodeRingCore> {
 class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
  public:
   /// Sample rate x oversampling must exceed this (Hz): explicit Euler on the u3 node (Cp, Ri) is stable only for
-  /// T < 2 Cp Ri = 1 us; the diode terms vanish at rest, so below it any input diverges (see docs/design-dsp.md).
+  /// T < 2 Cp Ri = 1 us; the diode terms vanish at rest, so below it any input diverges (see docs/design.md (DSP processors)).
   static constexpr double kMinStepRateHz = 1.0 / (2 * 10e-9 * 50.0);
   /// k * input_scale * max(1, modulator_level) must not exceed this: full-scale inputs drive the model (not
   /// the numerics: the limit does not move with oversampling) into a runaway of the non-rectifying 0.17 v^4

@@ -1,6 +1,6 @@
 // percept/io/device.hpp — audio devices: listing, opening, negotiated settings, the callback contract.
 //
-// Host APIs (see docs/design-engine.md):
+// Host APIs (see docs/design.md (real-time audio engine)):
 //   "JACK"     native libjack client (any JACK server: hardware, or `jackd -d dummy` for tests)
 //   "ALSA"     hardware devices through PortAudio's ALSA host API
 //   "virtual"  percept's embedded device: a thread paced by clock_nanosleep() on absolute deadlines that
