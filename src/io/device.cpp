@@ -291,7 +291,20 @@ class JackDevice final : public Device {
     read_latencies();
   }
   void stop() noexcept override {
-    if (active_ && !failed_.load()) jack_deactivate(client_);
+    if (active_ && !failed_.load()) {
+      // jack_deactivate() cancels (pthread_cancel) a process thread that does not return in time, and a
+      // cancellation unwinding through noexcept processing code aborts the program. So first tell the
+      // callback to bypass the chain and wait until a cycle has done so: the thread is then idle between
+      // quick cycles when JACK stops it, however slow the chain was.
+      const std::int64_t seen = bypassed_cycles_.load(std::memory_order_acquire);
+      bypass_.store(true, std::memory_order_release);
+      for (int i = 0; i < 5000 && !failed_.load(std::memory_order_acquire) &&
+                      bypassed_cycles_.load(std::memory_order_acquire) == seen;
+           ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      jack_deactivate(client_);
+      bypass_.store(false, std::memory_order_release);
+    }
     active_ = false;
   }
   const Negotiated& negotiated() const noexcept override { return n_; }
@@ -397,6 +410,11 @@ class JackDevice final : public Device {
       self->out_ptrs_[c] = static_cast<float*>(jack_port_get_buffer(self->out_ports_[c], nframes));
     AudioView<const float> in(self->in_ptrs_.data(), self->in_ports_.size(), nframes);
     AudioView<float> out(self->out_ptrs_.data(), self->out_ports_.size(), nframes);
+    if (self->bypass_.load(std::memory_order_acquire)) {  // stopping: see stop()
+      out.clear();
+      self->bypassed_cycles_.fetch_add(1, std::memory_order_acq_rel);
+      return 0;
+    }
     if (nframes != self->n_.period) {
       // The server changed its buffer size under us: the engine's buffers are sized for the old one.
       out.clear();
@@ -440,6 +458,8 @@ class JackDevice final : public Device {
   std::int64_t frames_ = 0;
   bool active_ = false;
   std::atomic<bool> failed_{false};
+  std::atomic<bool> bypass_{false};
+  std::atomic<std::int64_t> bypassed_cycles_{0};
   std::atomic<std::int64_t> xruns_{0};
   char reason_[256]{};
 };
