@@ -73,44 +73,6 @@ from ._streams import (
 )
 from .sensors import AVCapture as AVCapture
 
-from ._percept import CQTProcessor as CQTProcessor
-from ._analysis_b import (
-    StreamingChromaCQT as StreamingChromaCQT,
-    StreamingCQT as StreamingCQT,
-    cqt as cqt,
-    cqt_frequencies as cqt_frequencies,
-    estimate_tuning as estimate_tuning,
-    pitch_tuning as pitch_tuning,
-    vqt as vqt,
-    yin as yin,
-)
-from ._spectral import (
-    amplitude_to_db as amplitude_to_db,
-    db_to_amplitude as db_to_amplitude,
-    db_to_power as db_to_power,
-    fft_frequencies as fft_frequencies,
-    frames_to_samples as frames_to_samples,
-    frames_to_time as frames_to_time,
-    hz_to_mel as hz_to_mel,
-    istft as istft,
-    magphase as magphase,
-    mel_frequencies as mel_frequencies,
-    mel_to_hz as mel_to_hz,
-    power_to_db as power_to_db,
-    samples_to_frames as samples_to_frames,
-    stft as stft,
-    time_to_frames as time_to_frames,
-)
-# loaded on first use (percept._percept_media), see __init__.py
-from ._streams import (
-    Duplex as Duplex,
-    InputStream as InputStream,
-    JackDummyServer as JackDummyServer,
-    OutputStream as OutputStream,
-    devices as devices,
-    engine_chain as engine_chain,
-    host_apis as host_apis,
-)
 
 _Path = Union[str, PathLike[str]]
 __version__: str

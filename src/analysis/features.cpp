@@ -6,24 +6,12 @@
 #include <numbers>
 #include <string>
 
+#include "percept/analysis/spectrum.hpp"
 #include "percept/core/error.hpp"
 
 namespace percept::analysis {
 
 namespace {
-
-std::vector<double> linspace(double start, double stop, std::size_t num) {
-  std::vector<double> y(num);
-  if (num == 0) return y;
-  if (num == 1) {
-    y[0] = start;
-    return y;
-  }
-  const double step = (stop - start) / static_cast<double>(num - 1);
-  for (std::size_t i = 0; i < num; ++i) y[i] = static_cast<double>(i) * step + start;
-  y[num - 1] = stop;
-  return y;
-}
 
 constexpr double kFsp = 200.0 / 3;
 constexpr double kMinLogHz = 1000.0;

@@ -24,20 +24,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// numpy.linspace(start, stop, num) exactly as numpy 1.24 computes it (i * step + start, last = stop).
-std::vector<double> linspace(double start, double stop, std::size_t num) {
-  std::vector<double> y(num);
-  if (num == 0) return y;
-  if (num == 1) {
-    y[0] = start;
-    return y;
-  }
-  const double step = (stop - start) / static_cast<double>(num - 1);
-  for (std::size_t i = 0; i < num; ++i) y[i] = static_cast<double>(i) * step + start;
-  y[num - 1] = stop;
-  return y;
-}
-
 std::vector<double> general_cosine(std::size_t m, std::initializer_list<double> a) {
   const auto fac = linspace(-std::numbers::pi, std::numbers::pi, m);
   std::vector<double> w(m, 0.0);
@@ -50,6 +36,19 @@ std::vector<double> general_cosine(std::size_t m, std::initializer_list<double> 
 }
 
 }  // namespace
+
+std::vector<double> linspace(double start, double stop, std::size_t num) {
+  std::vector<double> y(num);
+  if (num == 0) return y;
+  if (num == 1) {
+    y[0] = start;
+    return y;
+  }
+  const double step = (stop - start) / static_cast<double>(num - 1);
+  for (std::size_t i = 0; i < num; ++i) y[i] = static_cast<double>(i) * step + start;
+  y[num - 1] = stop;
+  return y;
+}
 
 WindowType parse_window(std::string_view name) {
   if (iequals(name, "hann") || iequals(name, "hanning")) return WindowType::Hann;

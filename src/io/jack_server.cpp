@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <jack/jack.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,17 +30,48 @@ namespace {
 
 std::atomic<int> g_server_count{0};
 
-void quiet(const char*) {}
-
+// Whether the server accepts clients, asked through a separate process (`jack_wait -c`, from jackd2):
+// an in-process jack_client_open() racing a server that is still starting can deadlock inside libjack
+// (seen under ASan), and a child that hangs can be killed.
 bool server_answers(const std::string& name) {
-  jack_set_error_function(quiet);
-  jack_set_info_function(quiet);
-  jack_status_t status{};
-  jack_client_t* c = jack_client_open("percept-wait", static_cast<jack_options_t>(JackNoStartServer | JackServerName),
-                                      &status, name.c_str());
-  if (!c) return false;
-  jack_client_close(c);
-  return true;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return false;
+  }
+  if (pid == 0) {  // child: only async-signal-safe calls until exec
+    ::dup2(fds[1], 1);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, 2);
+    ::execlp("jack_wait", "jack_wait", "-c", "-s", name.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  const std::int64_t deadline = Clock::now_ns() + Clock::from_seconds(3.0);
+  for (;;) {
+    pollfd pfd{fds[0], POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, 100);
+    if (ready > 0) {
+      char buf[128];
+      const ssize_t got = ::read(fds[0], buf, sizeof buf);
+      if (got <= 0) break;  // EOF: the child is done
+      out.append(buf, static_cast<std::size_t>(got));
+    } else if (ready < 0 && errno != EINTR) {
+      break;
+    }
+    if (Clock::now_ns() > deadline) {
+      ::kill(pid, SIGKILL);
+      break;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return out.rfind("running", 0) == 0;  // "running" (and not "not running")
 }
 
 std::string tail_of(const std::string& path) {
@@ -102,6 +135,9 @@ JackDummyServer::JackDummyServer(Options options) : options_(std::move(options))
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       ::setpgid(0, 0);
+      // If the process that started it dies without stopping it (a crash, an abort, SIGKILL), jackd is
+      // told to quit instead of living on and holding one of JACK's 8 server slots.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }

@@ -27,6 +27,9 @@
 
 namespace percept::analysis {
 
+/// numpy.linspace(start, stop, num) exactly as numpy 1.24 computes it (i * step + start, last = stop).
+[[nodiscard]] std::vector<double> linspace(double start, double stop, std::size_t num);
+
 // ---------------------------------------------------------------------------------------------
 // Windows (scipy.signal.get_window semantics, as librosa.filters.get_window uses them)
 

@@ -10,97 +10,19 @@
 #include <random>
 #include <vector>
 
+#include "alloc_trap.hpp"
 #include "percept/analysis/features.hpp"
 #include "percept/analysis/rhythm.hpp"
 #include "percept/analysis/spectrum.hpp"
 #include "percept/analysis/streaming.hpp"
 #include "percept/core/error.hpp"
 
-// ---------------------------------------------------------------------------------------------
-// Allocation trap: every operator new of this test executable counts the allocations made while the
-// calling thread has g_forbid set.
-namespace {
-thread_local bool g_forbid = false;
-std::atomic<long> g_forbidden_allocations{0};
-
-void* counted_alloc(std::size_t n, std::size_t align = 0) {
-  if (g_forbid) g_forbidden_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (n == 0) n = 1;
-  void* p = nullptr;
-  if (align > alignof(std::max_align_t)) {
-    const std::size_t bytes = (n + align - 1) / align * align;
-    p = std::aligned_alloc(align, bytes);
-  } else {
-    p = std::malloc(n);
-  }
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n);
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n);
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  return counted_alloc(n, static_cast<std::size_t>(a));
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_alloc(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-
 using namespace percept;
 using namespace percept::analysis;
 
 namespace {
 
-struct ForbidAllocations {
-  ForbidAllocations() {
-    g_forbidden_allocations = 0;
-    g_forbid = true;
-  }
-  ~ForbidAllocations() { g_forbid = false; }
-};
+using percept::testing::ForbidAllocations;
 
 // A test signal with tones, clicks and noise (~3.3 s at 22050 Hz).
 std::vector<float> test_signal(std::size_t n = 73000, unsigned seed = 1) {
@@ -338,7 +260,7 @@ TEST(Streaming, ProcessAllocatesNothingAfterPrepare) {
           a->process(AudioView<const double>(icd, 2, 64), AudioView<double>(ocd, 2, 64));
         }
       }
-      allocations = g_forbidden_allocations.load();
+      allocations = percept::testing::g_trapped_allocations.load();
     }
     EXPECT_EQ(allocations, 0) << a->name() << " allocated in process()";
     EXPECT_EQ(outd, ind) << a->name() << " must pass the audio through (last block: double)";
@@ -383,7 +305,7 @@ TEST(Streaming, AllocationTrapSeesAllocations) {
     ForbidAllocations guard;
     std::vector<double> v;
     v.push_back(1.0);
-    counted = g_forbidden_allocations.load();
+    counted = percept::testing::g_trapped_allocations.load();
   }
   EXPECT_GE(counted, 1);
 }

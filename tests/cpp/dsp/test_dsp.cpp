@@ -11,6 +11,7 @@
 #include <numbers>
 #include <vector>
 
+#include "alloc_trap.hpp"
 #include "percept/core/error.hpp"
 #include "percept/dsp/chain.hpp"
 #include "percept/dsp/chain_parser.hpp"
@@ -21,74 +22,12 @@
 #include "percept/dsp/utility.hpp"
 #include "percept/dsp/virtual_analog.hpp"
 
-// ---- allocation counter: every operator new in this executable goes through here ----------------
-namespace {
-thread_local bool g_forbid = false;
-thread_local std::size_t g_allocs_while_forbidden = 0;
-}  // namespace
-
-// The helpers are not inlined so that the compiler does not pair malloc with operator delete.
-[[gnu::noinline]] void* counted_alloc(std::size_t n, std::size_t align) {
-  if (g_forbid) ++g_allocs_while_forbidden;
-  void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (n + align - 1) / align * align)
-                                              : std::malloc(n ? n : 1);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-[[gnu::noinline]] void counted_free(void* p) noexcept {
-  if (g_forbid && p) ++g_allocs_while_forbidden;
-  std::free(p);
-}
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n, 0);
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n, 0);
-}
-void* operator new(std::size_t n, std::align_val_t al) {
-  return counted_alloc(n, static_cast<std::size_t>(al));
-}
-void* operator new[](std::size_t n, std::align_val_t al) {
-  return counted_alloc(n, static_cast<std::size_t>(al));
-}
-void operator delete(void* p) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  counted_free(p);
-}
-
 namespace {
 
 using namespace percept;
 using namespace percept::dsp;
 
-struct Forbid {
-  Forbid() {
-    g_allocs_while_forbidden = 0;
-    g_forbid = true;
-  }
-  ~Forbid() { g_forbid = false; }
-};
+using percept::testing::ForbidAllocations;
 
 template <class T>
 std::vector<T> test_signal(std::size_t n, double sr, double amp = 0.5) {
@@ -115,9 +54,9 @@ std::vector<T> run(Processor& p, std::size_t channels, std::size_t frames, std::
   for (std::size_t pos = 0; pos < frames; pos += block) {
     const std::size_t n = std::min(block, frames - pos);
     {
-      Forbid f;
+      ForbidAllocations f;
       p.process(AudioView<const T>(in.view()).frames(pos, n), out.view().frames(pos, n));
-      count += g_allocs_while_forbidden;
+      count += static_cast<std::size_t>(ForbidAllocations::events());
     }
   }
   if (allocs) *allocs = count;
@@ -187,10 +126,10 @@ TEST(DspNoAllocation, ProcessNeverAllocatesFloatOrDouble) {
 
 TEST(DspNoAllocation, CounterSeesAllocations) {
   // The counter works: an allocation inside the forbidden region is counted.
-  Forbid f;
+  ForbidAllocations f;
   auto* v = new std::vector<int>(100);
   delete v;
-  EXPECT_GE(g_allocs_while_forbidden, 2u);
+  EXPECT_GE(ForbidAllocations::events(), 2);
 }
 
 TEST(DspState, BlockSizeDoesNotChangeTheResult) {

@@ -11,6 +11,7 @@
 #include <new>
 #include <thread>
 
+#include "alloc_trap.hpp"
 #include "percept/core/realtime.hpp"
 #include "percept/dsp/chain_parser.hpp"
 #include "percept/dsp/filters.hpp"
@@ -18,72 +19,8 @@
 #include "percept/io/engine.hpp"
 #include "percept/io/jack_server.hpp"
 
-namespace {
-std::atomic<long> g_rt_allocations{0};
-std::atomic<long> g_rt_frees{0};
-
-void* counted_alloc(std::size_t n, std::size_t align = 0) {
-  if (percept::rt::in_audio_callback()) g_rt_allocations.fetch_add(1, std::memory_order_relaxed);
-  void* p = nullptr;
-  if (align > alignof(std::max_align_t)) {
-    if (posix_memalign(&p, align, n ? n : 1) != 0) p = nullptr;
-  } else {
-    p = std::malloc(n ? n : 1);
-  }
-  return p;
-}
-void counted_free(void* p) noexcept {
-  if (p && percept::rt::in_audio_callback()) g_rt_frees.fetch_add(1, std::memory_order_relaxed);
-  std::free(p);
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  return counted_alloc(n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  return counted_alloc(n);
-}
-void* operator new(std::size_t n, std::align_val_t a) {
-  if (void* p = counted_alloc(n, static_cast<std::size_t>(a))) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) {
-  if (void* p = counted_alloc(n, static_cast<std::size_t>(a))) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
-  counted_free(p);
-}
+using percept::testing::g_trapped_allocations;
+using percept::testing::g_trapped_frees;
 
 using namespace percept;
 using namespace percept::io;
@@ -131,18 +68,18 @@ void run_engine(EngineOptions o, std::shared_ptr<dsp::Chain> chain, bool measure
 }  // namespace
 
 TEST(RealtimeTrap, CatchesAnAllocatingProcessor) {
-  g_rt_allocations = 0;
+  g_trapped_allocations = 0;
   EngineOptions o;
   o.stream.device = "virtual";
   o.stream.output_channels = 1;
   o.stream.period = 64;
   run_engine(o, chain_of({std::make_shared<AllocatingProcessor>()}), false);
-  EXPECT_GT(g_rt_allocations.load(), 0);  // the trap works
+  EXPECT_GT(g_trapped_allocations.load(), 0);  // the trap works
 }
 
 TEST(RealtimeTrap, VirtualDuplexCallbackNeverAllocates) {
-  g_rt_allocations = 0;
-  g_rt_frees = 0;
+  g_trapped_allocations = 0;
+  g_trapped_frees = 0;
   EngineOptions o;
   o.stream.device = "virtual";
   o.stream.input_channels = 2;
@@ -151,14 +88,14 @@ TEST(RealtimeTrap, VirtualDuplexCallbackNeverAllocates) {
   run_engine(o, dsp::parse_chain("gain(gain_db=-3) | onepole(cutoff_hz=3000) | cascade(stages=8)", 48000), true);
   o.playback = PlaybackSource::Fifo;
   run_engine(o, dsp::parse_chain("gain(gain_db=-3)", 48000), false);
-  EXPECT_EQ(g_rt_allocations.load(), 0);
-  EXPECT_EQ(g_rt_frees.load(), 0);
+  EXPECT_EQ(g_trapped_allocations.load(), 0);
+  EXPECT_EQ(g_trapped_frees.load(), 0);
 }
 
 TEST(RealtimeTrap, JackDuplexCallbackNeverAllocates) {
   JackDummyServer server(48000, 64);
-  g_rt_allocations = 0;
-  g_rt_frees = 0;
+  g_trapped_allocations = 0;
+  g_trapped_frees = 0;
   EngineOptions o;
   o.stream.device = "jack:" + server.name();
   o.stream.input_channels = 2;
@@ -166,16 +103,16 @@ TEST(RealtimeTrap, JackDuplexCallbackNeverAllocates) {
   o.stream.period = 64;
   o.stream.jack_loopback = true;
   run_engine(o, dsp::parse_chain("gain(gain_db=-3) | onepole(cutoff_hz=3000) | cascade(stages=8)", 48000), true);
-  EXPECT_EQ(g_rt_allocations.load(), 0);
-  EXPECT_EQ(g_rt_frees.load(), 0);
+  EXPECT_EQ(g_trapped_allocations.load(), 0);
+  EXPECT_EQ(g_trapped_frees.load(), 0);
 }
 
 // Issue 4's processors in the real-time engine: a duplex stream whose chain is a real VCS3 filter and a
 // diode ring modulator (with the tone of virtual:tone, or the JACK loop, as input) makes no allocation on
 // the audio thread, and the processors do work there (the output is not silent and stays finite).
 TEST(RealtimeTrap, VirtualDuplexWithVcs3AndRingModulatorNeverAllocates) {
-  g_rt_allocations = 0;
-  g_rt_frees = 0;
+  g_trapped_allocations = 0;
+  g_trapped_frees = 0;
   EngineOptions o;
   o.stream.device = "virtual:tone";
   o.stream.input_channels = 2;
@@ -197,8 +134,8 @@ TEST(RealtimeTrap, VirtualDuplexWithVcs3AndRingModulatorNeverAllocates) {
   }
   const auto s = e.stats();
   e.stop();
-  EXPECT_EQ(g_rt_allocations.load(), 0);
-  EXPECT_EQ(g_rt_frees.load(), 0);
+  EXPECT_EQ(g_trapped_allocations.load(), 0);
+  EXPECT_EQ(g_trapped_frees.load(), 0);
   EXPECT_TRUE(finite);
   EXPECT_GT(peak, 1e-4f);
   EXPECT_GE(s.callbacks, 48000 / 64);
@@ -207,8 +144,8 @@ TEST(RealtimeTrap, VirtualDuplexWithVcs3AndRingModulatorNeverAllocates) {
 
 TEST(RealtimeTrap, JackDuplexWithVcs3AndRingModulatorNeverAllocates) {
   JackDummyServer server(48000, 64);
-  g_rt_allocations = 0;
-  g_rt_frees = 0;
+  g_trapped_allocations = 0;
+  g_trapped_frees = 0;
   EngineOptions o;
   o.stream.device = "jack:" + server.name();
   o.stream.input_channels = 2;
@@ -217,9 +154,9 @@ TEST(RealtimeTrap, JackDuplexWithVcs3AndRingModulatorNeverAllocates) {
   o.stream.jack_loopback = true;
   // The ring modulator's internal 500 Hz modulator makes the loop carry a signal from the first cycle on.
   run_engine(o, virtual_analog_chain(48000), true);
-  EXPECT_EQ(g_rt_allocations.load(), 0);
-  EXPECT_EQ(g_rt_frees.load(), 0);
+  EXPECT_EQ(g_trapped_allocations.load(), 0);
+  EXPECT_EQ(g_trapped_frees.load(), 0);
   run_engine(o, dsp::parse_chain("butterworth(order=2,cutoff_hz=3000) | vcs3(feedback=4) | ring", 48000), false);
-  EXPECT_EQ(g_rt_allocations.load(), 0);
-  EXPECT_EQ(g_rt_frees.load(), 0);
+  EXPECT_EQ(g_trapped_allocations.load(), 0);
+  EXPECT_EQ(g_trapped_frees.load(), 0);
 }
