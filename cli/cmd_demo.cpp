@@ -91,7 +91,8 @@ void run_demo(const DemoOptions& o) {
 
 void register_demo(CLI::App& app) {
   auto o = std::make_shared<DemoOptions>();
-  auto* cmd = app.add_subcommand("demo", "Audio-file demo: write, read back bit-exactly, resample (needs no input file)");
+  auto* cmd =
+      app.add_subcommand("demo", "Audio-file demo: write, read back bit-exactly, resample (needs no input file)");
   cmd->add_option("--input", o->input, "An audio file to use instead of the synthesised signal");
   cmd->add_option("--out", o->out_dir, "Folder for the files the demo writes")->capture_default_str();
   cmd->add_option("--seconds", o->seconds, "Length of the synthesised signal")->capture_default_str();

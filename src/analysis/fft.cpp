@@ -53,7 +53,9 @@ std::atomic<FftPlanning> g_planning{FftPlanning::Estimate};
 
 // FFTW's planner is not thread-safe: every plan creation (and fftw_malloc'd scratch for it) happens
 // under the process-wide planner mutex shared with the DSP layer. Execution of existing plans needs no lock.
-std::mutex& planner_mutex() { return dsp::fftw_planner_mutex(); }
+std::mutex& planner_mutex() {
+  return dsp::fftw_planner_mutex();
+}
 
 enum class Kind : int { Real = 0, Complex = 1 };
 using Key = std::tuple<int, int, std::size_t, int>;  // precision bytes, kind, n, planning

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "percept/core/errno_message.hpp"
 #include "percept/core/error.hpp"
 #include "percept/core/sample_format.hpp"
 
@@ -131,9 +132,7 @@ void check_readable(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
-    char buf[256];
-    const char* why = ::strerror_r(err, buf, sizeof buf);  // GNU strerror_r: thread-safe
-    throw FileError(in_quotes(path) + ": cannot open: " + why);
+    throw FileError(in_quotes(path) + ": cannot open: " + errno_message(err));
   }
   if (S_ISDIR(st.st_mode)) throw FileError(in_quotes(path) + ": is a directory, not an audio file");
   if (S_ISREG(st.st_mode) && st.st_size == 0)

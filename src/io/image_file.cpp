@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "percept/core/errno_message.hpp"
 #include "percept/core/error.hpp"
 
 namespace percept::io {
@@ -52,7 +53,7 @@ void write_npy(const std::string& path, const std::uint8_t* data, int width, int
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
   std::ofstream f(path, std::ios::binary);
-  if (!f) throw FileError("write_npy '" + path + "': cannot create the file: " + std::strerror(errno));
+  if (!f) throw FileError("write_npy '" + path + "': cannot create the file: " + percept::errno_message(errno));
   const auto len = static_cast<std::uint16_t>(header.size());
   const char magic[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
   f.write(magic, 8);

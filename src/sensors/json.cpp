@@ -11,15 +11,16 @@ namespace percept::sensors::json {
 
 Value& Value::set(const std::string& key, Value v) {
   type = Type::Object;
-  for (auto& [k, x] : object)
-    if (k == key) return x = std::move(v);
-  object.emplace_back(key, std::move(v));
-  return object.back().second;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (keys[i] == key) return values[i] = std::move(v);
+  keys.push_back(key);
+  values.push_back(std::move(v));
+  return values.back();
 }
 
 const Value* Value::find(const std::string& key) const {
-  for (const auto& [k, x] : object)
-    if (k == key) return &x;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (keys[i] == key) return &values[i];
   return nullptr;
 }
 
@@ -125,17 +126,17 @@ void dump_into(const Value& v, int indent, std::string& out) {
       break;
     }
     case Value::Type::Object: {
-      if (v.object.empty()) {
+      if (v.keys.empty()) {
         out += "{}";
         break;
       }
       out += "{";
-      for (std::size_t i = 0; i < v.object.size(); ++i) {
+      for (std::size_t i = 0; i < v.keys.size(); ++i) {
         if (i) out += ",";
         out += "\n" + pad;
-        dump_string(v.object[i].first, out);
+        dump_string(v.keys[i], out);
         out += ": ";
-        dump_into(v.object[i].second, indent + 2, out);
+        dump_into(v.values[i], indent + 2, out);
       }
       out += "\n" + end_pad + "}";
       break;
@@ -244,7 +245,8 @@ class Parser {
         ws();
         std::string key = string_token();
         expect(':');
-        v.object.emplace_back(std::move(key), value(depth + 1));
+        v.keys.push_back(std::move(key));
+        v.values.push_back(value(depth + 1));
       } while (eat(','));
       expect('}');
       return v;

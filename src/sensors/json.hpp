@@ -19,7 +19,10 @@ struct Value {
   std::int64_t integer = 0;
   std::string string;
   std::vector<Value> array;
-  std::vector<std::pair<std::string, Value>> object;  // insertion order kept
+  // Object members in insertion order, as parallel vectors (a std::pair<std::string, Value> member
+  // would need Value to be complete here).
+  std::vector<std::string> keys;
+  std::vector<Value> values;
 
   static Value of(double v) {
     Value x;

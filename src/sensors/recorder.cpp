@@ -14,6 +14,7 @@
 
 #include "json.hpp"
 #include "percept/core/clock.hpp"
+#include "percept/core/errno_message.hpp"
 #include "percept/core/error.hpp"
 #include "percept/io/audio_file.hpp"
 #include "stream_writers.hpp"
@@ -37,10 +38,10 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw FileError("cannot create '" + tmp.string() + "': " + std::strerror(errno));
+    if (!out) throw FileError("cannot create '" + tmp.string() + "': " + percept::errno_message(errno));
     out << text;
     out.flush();
-    if (!out) throw FileError("cannot write '" + tmp.string() + "': " + std::strerror(errno));
+    if (!out) throw FileError("cannot write '" + tmp.string() + "': " + percept::errno_message(errno));
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
@@ -49,7 +50,7 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError("cannot open '" + path.string() + "': " + std::strerror(errno));
+  if (!in) throw FileError("cannot open '" + path.string() + "': " + percept::errno_message(errno));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -219,6 +220,9 @@ void Recorder::start() {
     for (auto& s : m.streams) {
       const SourceState st = s.source->state();
       if (st != SourceState::Running) {
+        // A source the recorder starts is recorded from its first item: take the cursor before starting,
+        // or items produced before the loop below reaches it would be skipped.
+        s.cursor = s.source->stats().items;
         s.source->start();
         s.started_here = true;
       }
@@ -227,7 +231,7 @@ void Recorder::start() {
     m.started_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (auto& s : m.streams) {
       s.format = s.source->format();
-      s.cursor = s.source->stats().items;  // record from now on
+      if (!s.started_here) s.cursor = s.source->stats().items;  // already running: record from now on
       const std::string base = (m.dir / s.name).string();
       if (s.format.kind == "video") {
         s.file = s.name + ".mp4";

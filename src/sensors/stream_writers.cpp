@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "percept/core/errno_message.hpp"
 #include "percept/core/error.hpp"
 #include "percept/io/audio_file.hpp"
 
@@ -14,7 +15,7 @@ namespace percept::sensors::detail {
 
 TextFile::TextFile(std::string path) : path_(std::move(path)) {
   f_ = std::fopen(path_.c_str(), "wbe");
-  if (!f_) throw FileError("cannot create '" + path_ + "': " + std::strerror(errno));
+  if (!f_) throw FileError("cannot create '" + path_ + "': " + percept::errno_message(errno));
   std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
 }
 
@@ -25,23 +26,23 @@ TextFile::~TextFile() {
 void TextFile::write(const std::string& s) {
   if (!f_) throw FileError("'" + path_ + "' is closed");
   if (std::fwrite(s.data(), 1, s.size(), f_) != s.size())
-    throw FileError("cannot write '" + path_ + "': " + std::strerror(errno));
+    throw FileError("cannot write '" + path_ + "': " + percept::errno_message(errno));
 }
 
 void TextFile::flush() {
-  if (f_ && std::fflush(f_) != 0) throw FileError("cannot write '" + path_ + "': " + std::strerror(errno));
+  if (f_ && std::fflush(f_) != 0) throw FileError("cannot write '" + path_ + "': " + percept::errno_message(errno));
 }
 
 void TextFile::close() {
   if (!f_) return;
   const int rc = std::fclose(f_);
   f_ = nullptr;
-  if (rc != 0) throw FileError("cannot write '" + path_ + "': " + std::strerror(errno));
+  if (rc != 0) throw FileError("cannot write '" + path_ + "': " + percept::errno_message(errno));
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError("cannot open '" + path + "': " + std::strerror(errno));
+  if (!in) throw FileError("cannot open '" + path + "': " + percept::errno_message(errno));
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();

@@ -14,6 +14,7 @@
 #include <map>
 
 #include "percept/core/clock.hpp"
+#include "percept/core/errno_message.hpp"
 #include "percept/core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -166,7 +167,7 @@ void SystemSource::discover() {
     std::string text;
     std::vector<CpuTimes> cpus;
     if (!read_small_file(path, text))
-      throw FileError("SystemSource: cannot read '" + path + "': " + std::strerror(errno));
+      throw FileError("SystemSource: cannot read '" + path + "': " + percept::errno_message(errno));
     if (!parse_proc_stat(text, cpus)) throw FormatError("SystemSource: '" + path + "' has no cpu lines");
     cores_ = cpus.size() - 1;
     fields_.push_back("cpu_percent");
@@ -182,7 +183,7 @@ void SystemSource::discover() {
     const std::string path = (root / "proc/meminfo").string();
     std::string text;
     if (!read_small_file(path, text))
-      throw FileError("SystemSource: cannot read '" + path + "': " + std::strerror(errno));
+      throw FileError("SystemSource: cannot read '" + path + "': " + percept::errno_message(errno));
     if (std::isnan(meminfo_kib(text, "MemTotal")))
       throw FormatError("SystemSource: '" + path + "' has no MemTotal line");
     for (const char* f : {"mem_total_mib", "mem_available_mib", "mem_used_percent", "swap_used_mib"})
@@ -253,7 +254,7 @@ std::vector<double> SystemSource::take() {
     const std::string path = (root / "proc/stat").string();
     std::vector<CpuTimes> cpus;
     if (!read_small_file(path, text))
-      throw StreamError("SystemSource: '" + path + "' became unreadable: " + std::strerror(errno));
+      throw StreamError("SystemSource: '" + path + "' became unreadable: " + percept::errno_message(errno));
     if (!parse_proc_stat(text, cpus) || cpus.size() != cores_ + 1)
       throw StreamError("SystemSource: '" + path + "' changed its layout (" + std::to_string(cpus.size()) +
                         " cpu lines, expected " + std::to_string(cores_ + 1) + ")");
@@ -268,7 +269,7 @@ std::vector<double> SystemSource::take() {
   if (options_.memory) {
     const std::string path = (root / "proc/meminfo").string();
     if (!read_small_file(path, text))
-      throw StreamError("SystemSource: '" + path + "' became unreadable: " + std::strerror(errno));
+      throw StreamError("SystemSource: '" + path + "' became unreadable: " + percept::errno_message(errno));
     const double total = meminfo_kib(text, "MemTotal"), avail = meminfo_kib(text, "MemAvailable");
     const double swap_total = meminfo_kib(text, "SwapTotal"), swap_free = meminfo_kib(text, "SwapFree");
     v.push_back(total / 1024.0);

@@ -116,7 +116,8 @@ class DiodeRingCore : public ProcessorBase<DiodeRingCore> {
 class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
  public:
   /// Sample rate x oversampling must exceed this (Hz): explicit Euler on the u3 node (Cp, Ri) is stable only for
-  /// T < 2 Cp Ri = 1 us; the diode terms vanish at rest, so below it any input diverges (see docs/design.md (DSP processors)).
+  /// T < 2 Cp Ri = 1 us; the diode terms vanish at rest, so below it any input diverges (see docs/design.md (DSP
+  /// processors)).
   static constexpr double kMinStepRateHz = 1.0 / (2 * 10e-9 * 50.0);
   /// k * input_scale * max(1, modulator_level) must not exceed this: full-scale inputs drive the model (not
   /// the numerics: the limit does not move with oversampling) into a runaway of the non-rectifying 0.17 v^4

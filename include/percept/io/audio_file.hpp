@@ -26,11 +26,11 @@ struct AudioFileInfo {
   int sample_rate = 0;
   int channels = 0;
   std::int64_t frames = 0;
-  double duration = 0.0;             ///< seconds: frames / sample_rate
-  std::string format;                ///< "WAV", "FLAC", "OGG", "MP3", ... (soundfile's names)
-  std::string subtype;               ///< "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "VORBIS", ...
-  std::string format_description;    ///< libsndfile's long name, e.g. "WAV (Microsoft)"
-  std::string subtype_description;   ///< e.g. "Signed 16 bit PCM"
+  double duration = 0.0;            ///< seconds: frames / sample_rate
+  std::string format;               ///< "WAV", "FLAC", "OGG", "MP3", ... (soundfile's names)
+  std::string subtype;              ///< "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "VORBIS", ...
+  std::string format_description;   ///< libsndfile's long name, e.g. "WAV (Microsoft)"
+  std::string subtype_description;  ///< e.g. "Signed 16 bit PCM"
   bool seekable = true;
 };
 
@@ -117,8 +117,8 @@ class AudioFileWriter {
 };
 
 struct ReadOptions {
-  std::int64_t offset_frames = 0;             ///< first frame read
-  std::optional<std::int64_t> num_frames;     ///< frames to read (default: to the end)
+  std::int64_t offset_frames = 0;          ///< first frame read
+  std::optional<std::int64_t> num_frames;  ///< frames to read (default: to the end)
   ReaderOptions reader;
 };
 
