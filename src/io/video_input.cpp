@@ -19,16 +19,11 @@ extern "C" {
 
 #include "percept/core/clock.hpp"
 #include "percept/core/error.hpp"
+#include "percept/io/ffmpeg_error.hpp"
 
 namespace percept::io {
 
 namespace {
-
-std::string av_error_text(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
 
 void register_ffmpeg_once() {
   static std::once_flag once;
@@ -173,7 +168,7 @@ void VideoInput::open() {
   av_dict_free(&dict);
   if (ret < 0) {
     fmt_ = nullptr;  // freed by avformat_open_input
-    const std::string why = av_error_text(ret);
+    const std::string why = ffmpeg_error_text(ret);
     if (timed_out_ || ret == AVERROR_EXIT)
       throw TimeoutError("video source '" + source_ + "': no answer within " + fmt_double(options_.open_timeout) +
                          " s while opening");
@@ -197,7 +192,7 @@ void VideoInput::open() {
     if (timed_out_)
       throw TimeoutError("video source '" + source_ + "': no stream information within " +
                          fmt_double(options_.open_timeout) + " s");
-    throw FormatError("video source '" + source_ + "': cannot read stream information: " + av_error_text(ret));
+    throw FormatError("video source '" + source_ + "': cannot read stream information: " + ffmpeg_error_text(ret));
   }
   const AVCodec* codec = nullptr;
   stream_ = av_find_best_stream(fmt_, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
@@ -214,7 +209,7 @@ void VideoInput::open() {
   dec_ = avcodec_alloc_context3(codec);
   if (!dec_) throw Error("video source '" + source_ + "': out of memory");
   ret = avcodec_parameters_to_context(dec_, st->codecpar);
-  if (ret < 0) throw FormatError("video source '" + source_ + "': bad codec parameters: " + av_error_text(ret));
+  if (ret < 0) throw FormatError("video source '" + source_ + "': bad codec parameters: " + ffmpeg_error_text(ret));
   dec_->pkt_timebase = st->time_base;
   dec_->thread_count = options_.threads;
   if (info_.live) {
@@ -226,7 +221,7 @@ void VideoInput::open() {
   ret = avcodec_open2(dec_, codec, nullptr);
   if (ret < 0)
     throw FormatError("video source '" + source_ + "': cannot open decoder '" + codec->name +
-                      "': " + av_error_text(ret));
+                      "': " + ffmpeg_error_text(ret));
   frame_ = av_frame_alloc();
   packet_ = av_packet_alloc();
   if (!frame_ || !packet_) throw Error("video source '" + source_ + "': out of memory");
@@ -278,7 +273,7 @@ void VideoInput::open() {
 void VideoInput::throw_read_error(int err, const char* what) {
   if (timed_out_)
     throw TimeoutError("video source '" + source_ + "': no data for " + fmt_double(options_.read_timeout) + " s");
-  const std::string msg = "video source '" + source_ + "': " + what + ": " + av_error_text(err);
+  const std::string msg = "video source '" + source_ + "': " + what + ": " + ffmpeg_error_text(err);
   if (device_) throw DeviceError(msg);
   if (network_ || lavfi_) throw StreamError(msg);
   throw FormatError(msg);
@@ -441,7 +436,7 @@ void VideoInput::seek(double seconds) {
   if (ret < 0) ret = avformat_seek_file(fmt_, stream_, std::numeric_limits<std::int64_t>::min(), ts, ts, 0);
   if (ret < 0)
     throw FormatError("video source '" + source_ + "': cannot seek to " + fmt_double(seconds) +
-                      " s: " + av_error_text(ret));
+                      " s: " + ffmpeg_error_text(ret));
   avcodec_flush_buffers(dec_);
   arrivals_.clear();
   draining_ = false;

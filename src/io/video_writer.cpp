@@ -14,15 +14,11 @@ extern "C" {
 #include <limits>
 
 #include "percept/core/error.hpp"
+#include "percept/io/ffmpeg_error.hpp"
 
 namespace percept::io {
 
 namespace {
-std::string av_error_text(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
 AVPixelFormat to_av(PixelFormat f) {
   switch (f) {
     case PixelFormat::BGR:
@@ -52,7 +48,7 @@ VideoWriter::VideoWriter(const std::string& path, int width, int height, double 
     if (ret < 0 || !fmt_)
       throw InvalidArgument("video writer '" + path + "': no container for this file name" +
                             (options.container.empty() ? "" : " / format '" + options.container + "'") + ": " +
-                            av_error_text(ret));
+                            ffmpeg_error_text(ret));
     const AVCodec* codec = nullptr;
     if (!options.codec.empty()) {
       codec = avcodec_find_encoder_by_name(options.codec.c_str());
@@ -92,17 +88,17 @@ VideoWriter::VideoWriter(const std::string& path, int width, int height, double 
     av_dict_free(&dict);
     if (ret < 0)
       throw FormatError("video writer '" + path + "': cannot open encoder '" + codec_name_ +
-                        "': " + av_error_text(ret));
+                        "': " + ffmpeg_error_text(ret));
     ret = avcodec_parameters_from_context(stream_->codecpar, enc_);
-    if (ret < 0) throw FormatError("video writer '" + path + "': " + av_error_text(ret));
+    if (ret < 0) throw FormatError("video writer '" + path + "': " + ffmpeg_error_text(ret));
     stream_->time_base = enc_->time_base;
     stream_->avg_frame_rate = rate;
     if (!(fmt_->oformat->flags & AVFMT_NOFILE)) {
       ret = avio_open(&fmt_->pb, path.c_str(), AVIO_FLAG_WRITE);
-      if (ret < 0) throw FileError("video writer '" + path + "': cannot create the file: " + av_error_text(ret));
+      if (ret < 0) throw FileError("video writer '" + path + "': cannot create the file: " + ffmpeg_error_text(ret));
     }
     ret = avformat_write_header(fmt_, nullptr);
-    if (ret < 0) throw FormatError("video writer '" + path + "': cannot write the header: " + av_error_text(ret));
+    if (ret < 0) throw FormatError("video writer '" + path + "': cannot write the header: " + ffmpeg_error_text(ret));
     header_written_ = true;
     frame_->format = AV_PIX_FMT_YUV420P;
     frame_->width = width;
@@ -197,15 +193,15 @@ void VideoWriter::write(const VideoFrame& frame, double pts) {
 
 void VideoWriter::encode(AVFrame* frame) {
   int ret = avcodec_send_frame(enc_, frame);
-  if (ret < 0) throw FormatError("video writer '" + path_ + "': encoding failed: " + av_error_text(ret));
+  if (ret < 0) throw FormatError("video writer '" + path_ + "': encoding failed: " + ffmpeg_error_text(ret));
   while (true) {
     ret = avcodec_receive_packet(enc_, packet_);
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
-    if (ret < 0) throw FormatError("video writer '" + path_ + "': encoding failed: " + av_error_text(ret));
+    if (ret < 0) throw FormatError("video writer '" + path_ + "': encoding failed: " + ffmpeg_error_text(ret));
     av_packet_rescale_ts(packet_, enc_->time_base, stream_->time_base);
     packet_->stream_index = stream_->index;
     ret = av_interleaved_write_frame(fmt_, packet_);
-    if (ret < 0) throw FileError("video writer '" + path_ + "': writing failed: " + av_error_text(ret));
+    if (ret < 0) throw FileError("video writer '" + path_ + "': writing failed: " + ffmpeg_error_text(ret));
   }
 }
 
@@ -221,7 +217,7 @@ void VideoWriter::close_locked() {
   encode(nullptr);
   const int ret = av_write_trailer(fmt_);
   if (fmt_->pb && !(fmt_->oformat->flags & AVFMT_NOFILE)) avio_closep(&fmt_->pb);
-  if (ret < 0) throw FileError("video writer '" + path_ + "': cannot finish the file: " + av_error_text(ret));
+  if (ret < 0) throw FileError("video writer '" + path_ + "': cannot finish the file: " + ffmpeg_error_text(ret));
 }
 
 }  // namespace percept::io

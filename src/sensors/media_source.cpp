@@ -21,16 +21,11 @@ extern "C" {
 
 #include "percept/core/clock.hpp"
 #include "percept/core/error.hpp"
+#include "percept/io/ffmpeg_error.hpp"
 
 namespace percept::sensors {
 
 namespace {
-
-std::string av_error(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
 bool is_device_format(const std::string& f) {
   for (const char* d : {"v4l2", "video4linux2", "alsa", "pulse", "jack", "x11grab", "fbdev", "kmsgrab", "oss"})
@@ -200,7 +195,8 @@ void MediaInput::open_input() {
   if (rc < 0) {
     ic_ = nullptr;
     const std::string msg = "cannot open '" + url + "'" +
-                            (options_.format.empty() ? "" : " (" + options_.format + ")") + ": " + av_error(rc);
+                            (options_.format.empty() ? "" : " (" + options_.format + ")") + ": " +
+                            io::ffmpeg_error_text(rc);
     if (rc == AVERROR(ENOENT) && !is_device_format(options_.format)) throw FileError(msg);
     if (is_device_format(options_.format) || rc == AVERROR(ENOENT) || rc == AVERROR(EBUSY)) throw DeviceError(msg);
     if (url.find("://") != std::string::npos || rc == AVERROR_EXIT) throw StreamError(msg);
@@ -215,7 +211,7 @@ void MediaInput::open_input() {
   rc = avformat_find_stream_info(ic_, nullptr);
   if (rc < 0) {
     close_input();
-    throw FormatError("cannot read the streams of '" + url + "': " + av_error(rc));
+    throw FormatError("cannot read the streams of '" + url + "': " + io::ffmpeg_error_text(rc));
   }
   io_deadline_ns_.store(0);
   video_index_ = options_.video ? av_find_best_stream(ic_, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0) : -1;
@@ -240,7 +236,7 @@ void MediaInput::open_input() {
     const int r = avcodec_open2(dec, codec, nullptr);
     if (r < 0) {
       avcodec_free_context(&dec);
-      throw FormatError("'" + url + "': cannot open the " + codec->name + " decoder: " + av_error(r));
+      throw FormatError("'" + url + "': cannot open the " + codec->name + " decoder: " + io::ffmpeg_error_text(r));
     }
     return dec;
   };
@@ -316,7 +312,7 @@ void MediaInput::run() noexcept {
         if (stop_.load()) return;
         throw StreamError("input '" + options_.url + "' failed: " +
                           (rc == AVERROR_EXIT ? "no data for " + std::to_string(options_.open_timeout_seconds) + " s"
-                                              : av_error(rc)));
+                                              : io::ffmpeg_error_text(rc)));
       }
       const int si = pkt_->stream_index;
       if (si != video_index_ && si != audio_index_) {
@@ -380,7 +376,7 @@ void MediaInput::decode(AVCodecContext* dec, const AVPacket* pkt, bool is_video,
   for (;;) {
     rc = avcodec_receive_frame(dec, frame_);
     if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-    if (rc < 0) throw StreamError("decoding '" + options_.url + "': " + av_error(rc));
+    if (rc < 0) throw StreamError("decoding '" + options_.url + "': " + io::ffmpeg_error_text(rc));
     if (is_video)
       deliver_video(frame_, arrival);
     else

@@ -15,17 +15,12 @@ extern "C" {
 #include <cstring>
 
 #include "percept/core/error.hpp"
+#include "percept/io/ffmpeg_error.hpp"
 #include "stream_writers.hpp"
 
 namespace percept::sensors::detail {
 
 namespace {
-
-std::string av_error(int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, buf, sizeof buf);
-  return buf;
-}
 
 class VideoWriter final : public StreamWriter {
  public:
@@ -41,7 +36,7 @@ class VideoWriter final : public StreamWriter {
       throw InvalidArgument("Recorder: video size " + std::to_string(width_) + "x" + std::to_string(height_) +
                             " cannot be stored as 4:2:0 MP4 (width and height must be even)");
     int rc = avformat_alloc_output_context2(&oc_, nullptr, "mp4", path.c_str());
-    if (rc < 0 || !oc_) throw FormatError("cannot create MP4 muxer for '" + path + "': " + av_error(rc));
+    if (rc < 0 || !oc_) throw FormatError("cannot create MP4 muxer for '" + path + "': " + io::ffmpeg_error_text(rc));
     const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
     if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
     if (!codec) throw FormatError("no H.264 or MPEG-4 encoder in this FFmpeg build (writing '" + path + "')");
@@ -69,16 +64,17 @@ class VideoWriter final : public StreamWriter {
     rc = avcodec_open2(ctx_, codec, &opts);
     av_dict_free(&opts);
     if (rc < 0)
-      throw FormatError("cannot open the " + std::string(codec->name) + " encoder for '" + path + "': " + av_error(rc));
+      throw FormatError("cannot open the " + std::string(codec->name) + " encoder for '" + path +
+                        "': " + io::ffmpeg_error_text(rc));
     avcodec_parameters_from_context(st_->codecpar, ctx_);
     st_->time_base = ctx_->time_base;
     rc = avio_open(&oc_->pb, path.c_str(), AVIO_FLAG_WRITE);
-    if (rc < 0) throw FileError("cannot create '" + path + "': " + av_error(rc));
+    if (rc < 0) throw FileError("cannot create '" + path + "': " + io::ffmpeg_error_text(rc));
     AVDictionary* mux = nullptr;
     av_dict_set(&mux, "movflags", "frag_custom+empty_moov+default_base_moof", 0);
     rc = avformat_write_header(oc_, &mux);
     av_dict_free(&mux);
-    if (rc < 0) throw FormatError("cannot write the MP4 header of '" + path + "': " + av_error(rc));
+    if (rc < 0) throw FormatError("cannot write the MP4 header of '" + path + "': " + io::ffmpeg_error_text(rc));
     header_written_ = true;
     frame_ = av_frame_alloc();
     pkt_ = av_packet_alloc();
@@ -126,7 +122,7 @@ class VideoWriter final : public StreamWriter {
   void flush() override {
     if (!oc_ || closed_) return;
     const int rc = av_write_frame(oc_, nullptr);  // closes the current fragment
-    if (rc < 0) throw FileError("cannot write '" + path_ + "': " + av_error(rc));
+    if (rc < 0) throw FileError("cannot write '" + path_ + "': " + io::ffmpeg_error_text(rc));
     avio_flush(oc_->pb);
     index_.flush();
   }
@@ -137,7 +133,7 @@ class VideoWriter final : public StreamWriter {
     if (ctx_ && header_written_) {
       encode(nullptr);
       const int rc = av_write_trailer(oc_);
-      if (rc < 0) throw FileError("cannot finish '" + path_ + "': " + av_error(rc));
+      if (rc < 0) throw FileError("cannot finish '" + path_ + "': " + io::ffmpeg_error_text(rc));
     }
     if (oc_ && oc_->pb) avio_closep(&oc_->pb);
     index_.close();
@@ -146,15 +142,15 @@ class VideoWriter final : public StreamWriter {
  private:
   void encode(AVFrame* f) {
     int rc = avcodec_send_frame(ctx_, f);
-    if (rc < 0 && rc != AVERROR_EOF) throw FormatError("encoding '" + path_ + "': " + av_error(rc));
+    if (rc < 0 && rc != AVERROR_EOF) throw FormatError("encoding '" + path_ + "': " + io::ffmpeg_error_text(rc));
     for (;;) {
       rc = avcodec_receive_packet(ctx_, pkt_);
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) break;
-      if (rc < 0) throw FormatError("encoding '" + path_ + "': " + av_error(rc));
+      if (rc < 0) throw FormatError("encoding '" + path_ + "': " + io::ffmpeg_error_text(rc));
       av_packet_rescale_ts(pkt_, ctx_->time_base, st_->time_base);
       pkt_->stream_index = st_->index;
       rc = av_write_frame(oc_, pkt_);  // one stream: no interleaving needed, nothing held back
-      if (rc < 0) throw FileError("cannot write '" + path_ + "': " + av_error(rc));
+      if (rc < 0) throw FileError("cannot write '" + path_ + "': " + io::ffmpeg_error_text(rc));
     }
   }
   void free_all() {
@@ -198,8 +194,8 @@ std::vector<std::uint8_t> decode_video_bgr(const std::string& path, std::size_t&
   AVFormatContext* ic = nullptr;
   int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
   if (rc < 0) {
-    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + av_error(rc));
-    throw FormatError("cannot read video '" + path + "': " + av_error(rc));
+    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + io::ffmpeg_error_text(rc));
+    throw FormatError("cannot read video '" + path + "': " + io::ffmpeg_error_text(rc));
   }
   std::vector<std::uint8_t> out;
   AVCodecContext* dec = nullptr;
@@ -222,7 +218,7 @@ std::vector<std::uint8_t> decode_video_bgr(const std::string& path, std::size_t&
     dec = avcodec_alloc_context3(codec);
     avcodec_parameters_to_context(dec, ic->streams[vs]->codecpar);
     rc = avcodec_open2(dec, codec, nullptr);
-    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + av_error(rc));
+    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + io::ffmpeg_error_text(rc));
     width = dec->width;
     height = dec->height;
     const std::size_t frame_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3;
@@ -258,8 +254,8 @@ std::vector<float> decode_audio_float(const std::string& path, int& channels, in
   AVFormatContext* ic = nullptr;
   int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
   if (rc < 0) {
-    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + av_error(rc));
-    throw FormatError("cannot read audio '" + path + "': " + av_error(rc));
+    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + io::ffmpeg_error_text(rc));
+    throw FormatError("cannot read audio '" + path + "': " + io::ffmpeg_error_text(rc));
   }
   std::vector<float> out;
   AVCodecContext* dec = nullptr;
@@ -282,7 +278,7 @@ std::vector<float> decode_audio_float(const std::string& path, int& channels, in
     dec = avcodec_alloc_context3(codec);
     avcodec_parameters_to_context(dec, ic->streams[as]->codecpar);
     rc = avcodec_open2(dec, codec, nullptr);
-    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + av_error(rc));
+    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + io::ffmpeg_error_text(rc));
     channels = dec->ch_layout.nb_channels;
     sample_rate = dec->sample_rate;
     auto take = [&] {
@@ -319,8 +315,8 @@ std::size_t count_video_frames(const std::string& path, int& width, int& height)
   AVFormatContext* ic = nullptr;
   int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
   if (rc < 0) {
-    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + av_error(rc));
-    throw FormatError("cannot read video '" + path + "': " + av_error(rc));
+    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + io::ffmpeg_error_text(rc));
+    throw FormatError("cannot read video '" + path + "': " + io::ffmpeg_error_text(rc));
   }
   avformat_find_stream_info(ic, nullptr);
   const int vs = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
