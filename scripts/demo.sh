@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --no-bench
 scripts/build.sh
-exec build/bin/percept demo "$@"
+exec build/bin/percept demo-live "$@"
