@@ -71,47 +71,87 @@ RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept {
 // With w = alpha u and pi = w^4: u4' alpha = B4 + (pi6 + pi7) - (1 + rho) pi4 - (1 - rho) pi5, where
 // B4 = alpha ((A1 - A2)/2 - A3 - k x). tc i1 is carried as J1 = tc i1 of the step before (A1 = ab1 u1 + J1
 // + bm m), so that the inductor update does not sit between u1' and the next B.
+// The loop-carried chain is w -> w^2 -> (c w^2) w^2 -> w': the four quartic terms and B are summed as a
+// tree (two multiply-adds after the squares, then one add), about 15 cycles per step. B of the next step
+// is linear in this step's pi (through u1', u2', u3'): it is formed here as a part from this step's
+// linear terms and the next input (off the chain) plus a fixed linear map of pi, so that no update of
+// u1..u3 sits between two steps' diode terms.
 // Two-lane form (GCC/Clang vector extensions; SSE2 on baseline x86-64): (u1, u2), (j1, j2) and the scaled
 // diode voltages (w4, w6), (w5, w7) are pairs, so that the symmetric updates share instructions.
 typedef double v2d __attribute__((vector_size(16)));
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void ring_run(RingState& s, const double* carrier,
+namespace {
+inline v2d swap2(v2d v) noexcept { return __builtin_shufflevector(v, v, 1, 0); }
+inline v2d splat(double v) noexcept { return v2d{v, v}; }
+}  // namespace
+
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void ring_run(RingState& s, const double* carrier,
                                                                           const double* modulator, double* out,
                                                                           std::size_t n, const RingCoeffs& c) noexcept {
-  const double ha = 0.5 * c.alpha, k3 = c.alpha * c.a3, km = ha * c.bm, kx = c.alpha * c.k, bm = c.bm;
+  if (n == 0) return;
+  const double ha = 0.5 * c.alpha, k3 = c.alpha * c.a3, km = ha * c.bm, kx = c.alpha * c.k;
   const double ctl = c.tc * c.tl, c3 = c.c3, a3 = c.a3;
-  const v2d AB = {c.ab1, c.ab2}, K = {ha * c.ab1, ha * c.ab2}, CA = {c.ca, c.ca}, CB = {c.cb, c.cb};
-  const v2d C1 = {c.c1, c.c1}, PM = {1.0, -1.0}, MP = {-1.0, 1.0}, CTL = {ctl, ctl}, HA = {ha, ha};
+  // B's dependence on the previous step's pi: (X, Y) += g sigma (E, F) + g delta (F, E), Z += hz (S45 - S67)
+  // with E = pi5 - pi4, F = pi7 - pi6, S45 = pi4 + pi5, S67 = pi6 + pi7, sigma = ab1 + ab2, delta = ab1 - ab2.
+  const double g = ha * c.c1, gs = g * (c.ab1 + c.ab2), gd = g * (c.ab1 - c.ab2), hz = k3 * c3;
+  const v2d GS = splat(gs), GD = splat(gd), HZ = splat(hz), RHO = splat(0.5 * (c.ca - c.cb));
+  const v2d AB = {c.ab1, c.ab2}, HA = splat(ha), MP = {-1.0, 1.0}, C1 = splat(c.c1), C1MP = {-c.c1, c.c1};
+  const v2d CTL = splat(ctl);
+  const v2d K1 = AB * AB - CTL, K2 = AB + 1.0, HA2 = {-ha, ha};
+  const v2d KU = HA * K1, KUX = HA2 * swap2(K1), KJ = HA * K2, KJX = HA2 * swap2(K2);
+  const v2d ZU3 = {-k3 * a3, k3 * a3};
+  const double kmm = ha * c.ab1 * c.bm;
+  // The inputs' share of B at step i: (B4, B6) += (em - ex, em + ex), (B5, B7) += (-ex - em, ex - em).
+  auto input_a = [&](std::size_t i) {
+    const double em = km * modulator[i], ex = kx * carrier[i];
+    return v2d{em - ex, em + ex};
+  };
+  auto input_b = [&](std::size_t i) {
+    const double em = km * modulator[i], ex = kx * carrier[i];
+    return v2d{-ex - em, ex - em};
+  };
   v2d U = {s.u1, s.u2};
   double u3 = s.u3;
   v2d J = {c.tc * (s.i1 + c.tl * s.u1), c.tc * (s.i2 + c.tl * s.u2)};  // tc i one step earlier
   v2d Wa = {c.alpha * s.u4, c.alpha * s.u6}, Wb = {c.alpha * s.u5, c.alpha * s.u7};
+  // B of the first step, from the state: (B4, B6) = (X, Y) + (-Z, Z), (B5, B7) = (-Z, Z) - (X, Y) with
+  // (X, Y) = ha (V0 - V1, V0 + V1), V = (ab1 u1, ab2 u2) + J, Z = k3 u3, plus the inputs' share.
+  v2d Ba, Bb;
+  {
+    const v2d V = AB * U + J;
+    const v2d XY = HA * (splat(V[0]) + MP * splat(V[1]));
+    const v2d ZZ = {-k3 * u3, k3 * u3};
+    Ba = XY + ZZ + input_a(0);
+    Bb = ZZ - XY + input_b(0);
+  }
   for (std::size_t i = 0; i < n; ++i) {
-    // Linear parts (need only the previous step's u1..u3, j1, j2 and the inputs):
-    // X = alpha (A1 - A2) / 2, Y = alpha (A1 + A2) / 2, Z = alpha (A3 + k x); (B4, B6) = (X, Y) + (-Z, Z),
-    // (B5, B7) = (-Z, Z) - (X, Y).
-    const double em = km * modulator[i], ex = kx * carrier[i];
-    const v2d T = K * U + HA * J;  // (alpha A1 / 2 - em, alpha A2 / 2)
-    const v2d T0 = {T[0], T[0]}, T1 = {T[1], T[1]};
-    const v2d XY = T0 + MP * T1 + em;
-    const double Z = k3 * u3 + ex;
-    const v2d ZZ = {-Z, Z};
-    const v2d Ba = XY + ZZ, Bb = ZZ - XY;
-    const v2d M = {bm * modulator[i], 0.0};
-    const v2d A = AB * U + J + M;  // (A1, A2)
-    const double A3 = a3 * u3;
+    // Diode terms in sums and differences: S = (pi4 + pi5, pi6 + pi7), D = (pi4 - pi5, pi6 - pi7),
+    // Dl = (S67 - S45, S45 - S67). Then (w4', w6') = Dl - rho D + (B4, B6), (w5', w7') = Dl + rho D + (B5, B7).
+    const v2d Qa = Wa * Wa, Qb = Wb * Wb;  // (w4^2, w6^2), (w5^2, w7^2)
+    const v2d Pa = Qa * Qa, Pb = Qb * Qb;  // (pi4, pi6), (pi5, pi7)
+    const v2d S = Pa + Pb, D = Pa - Pb;
+    const v2d Dl = swap2(S) - S;
+    Wa = Dl + (Ba - RHO * D);
+    Wb = Dl + (Bb + RHO * D);
+    // B of the next step: its part from this step's u1..u3, J and the inputs (Ca, Cb, formed directly from
+    // them rather than through u1'..u3') plus the map of pi: (B4, B6) += Z - Y, (B5, B7) += Z + Y with
+    // Y = gs D + gd (D67, D45), Z = hz Dl. With A = AB u + J + M and J' = J - ctl u:
+    // V = AB A + J' = K1 u + K2 J + AB M, (X, Y) = HA V + HA2 (V1, V0).
+    const double mi = modulator[i];
+    const std::size_t next = i + 1 < n ? i + 1 : i;  // (the last step's B is not used)
+    const v2d Ux = swap2(U), Jx = swap2(J), Dx = swap2(D);
+    const v2d XY = (KU * U + KJ * J) + (KUX * Ux + KJX * Jx + splat(kmm * mi));
+    const v2d ZZ = ZU3 * u3;  // (-Z, Z) with Z = k3 A3
+    const v2d Ca = ZZ + input_a(next) + XY, Cb = ZZ + input_b(next) - XY;
+    const v2d Y = GS * D + GD * Dx, Z = HZ * Dl;
+    Ba = Ca + (Z - Y);
+    Bb = Cb + (Z + Y);
+    // The linear state: u' = A + c1 (E + F, F - E) with (E, F) = -D, J' = J - ctl u, u3' = A3 + c3 (S45 - S67).
+    const v2d M = {c.bm * mi, 0.0};
+    const v2d A = AB * U + J + M;
     J -= CTL * U;
-    // Diode terms: (pi4, pi6), (pi5, pi7).
-    const v2d Qa = Wa * Wa, Qb = Wb * Wb;
-    const v2d Pa = Qa * Qa, Pb = Qb * Qb;
-    const v2d S = Pa + Pb, Sx = {S[1], S[0]};  // (S45, S67), (S67, S45)
-    Wa = (Sx - (CA * Pa + CB * Pb)) + Ba;
-    Wb = (Sx - (CB * Pa + CA * Pb)) + Bb;
-    const v2d Df = Pb - Pa;  // (E, F) = (pi5 - pi4, pi7 - pi6)
-    const v2d Dx = {Df[1], Df[0]};
-    const v2d D12 = Df + PM * Dx;  // (E + F, F - E)
-    U = A + C1 * D12;
-    u3 = A3 + c3 * (S[0] - S[1]);
+    U = A - C1 * D + C1MP * Dx;
+    u3 = a3 * u3 - c3 * Dl[0];
     out[i] = U[1];
   }
   s.u1 = U[0];
