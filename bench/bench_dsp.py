@@ -154,6 +154,7 @@ def main():
     ap.add_argument("--python-seconds", type=float, default=0.2, help="audio length for pure Python")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--only", help="comma-separated subset of: onepole,ring,ringcore,vcs3,vcs3-newton,vcs3-newton-eq")
     a = ap.parse_args()
 
     algos = [("onepole", "one-pole low-pass"),
@@ -162,6 +163,9 @@ def main():
              ("vcs3", "VCS3 VCF, fixed point, tolerance 1e-3"),
              ("vcs3-newton", "VCS3 VCF: percept Newton (tol 1e-3) vs paper fixed point"),
              ("vcs3-newton-eq", f"VCS3 VCF: percept Newton (tol {NEWTON_EQ_TOL}) vs paper fixed point")]
+    if a.only:
+        keep = set(a.only.split(","))
+        algos = [(k, label) for k, label in algos if k in keep]
     results = {}
     print(f"{'algorithm':60s} {'python':>9s} {'numba':>8s} {'percept':>8s} {'vs numba':>9s} {'vs python':>9s}"
           f"  {'peak KiB py/nb/pc':>18s}  iterations/sample (RMS error vs converged solution)")

@@ -32,12 +32,14 @@ inline void load8(v8f& v, const float* p) noexcept {
   std::memcpy(&v, p, sizeof v);
 }
 
-// Dot product, 32 products in flight (four accumulators keep the additions off one dependency chain).
-inline double dot(const float* a, const float* b, std::size_t n) noexcept {
-  v8f s0 = {}, s1 = {}, s2 = {}, s3 = {};
+// Dot product, 64 products in flight: eight accumulators, so that the additions form eight short
+// dependency chains (a 960-tap filter: 15 multiply-adds deep) and the multiply-add units stay busy. Always
+// inlined, so that it is compiled for the caller's target (the x86-64-v3 clone included).
+[[gnu::always_inline]] inline double dot(const float* a, const float* b, std::size_t n) noexcept {
+  v8f s0 = {}, s1 = {}, s2 = {}, s3 = {}, s4 = {}, s5 = {}, s6 = {}, s7 = {};
   std::size_t i = 0;
   v8f x0, x1, x2, x3, y0, y1, y2, y3;
-  for (; i + 32 <= n; i += 32) {
+  for (; i + 64 <= n; i += 64) {
     load8(x0, a + i);
     load8(x1, a + i + 8);
     load8(x2, a + i + 16);
@@ -50,7 +52,23 @@ inline double dot(const float* a, const float* b, std::size_t n) noexcept {
     s1 += x1 * y1;
     s2 += x2 * y2;
     s3 += x3 * y3;
+    load8(x0, a + i + 32);
+    load8(x1, a + i + 40);
+    load8(x2, a + i + 48);
+    load8(x3, a + i + 56);
+    load8(y0, b + i + 32);
+    load8(y1, b + i + 40);
+    load8(y2, b + i + 48);
+    load8(y3, b + i + 56);
+    s4 += x0 * y0;
+    s5 += x1 * y1;
+    s6 += x2 * y2;
+    s7 += x3 * y3;
   }
+  s0 += s4;
+  s1 += s5;
+  s2 += s6;
+  s3 += s7;
   for (; i + 8 <= n; i += 8) {
     load8(x0, a + i);
     load8(y0, b + i);
@@ -138,6 +156,35 @@ inline double dot(const float* a, const float* b, std::size_t n) noexcept {
   }
 }
 
+// Two signals through the same table, 32 phases at a time: eight accumulators (four vectors of phases x
+// two signals), each a chain of `taps` multiply-adds, as many chains as keep both multiply-add units busy.
+[[gnu::always_inline]] inline void interp32x2(const float* pt, std::size_t stride, const float* ha, const float* hb,
+                                              std::size_t taps, double* oa, double* ob, std::size_t nout) noexcept {
+  v8f a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {}, p0, p1, p2, p3;
+  for (std::size_t k = 0; k < taps; ++k) {
+    const float* r = pt + k * stride;
+    const float x = ha[k], y = hb[k];
+    load8(p0, r);
+    load8(p1, r + 8);
+    load8(p2, r + 16);
+    load8(p3, r + 24);
+    a0 += p0 * x;
+    a1 += p1 * x;
+    a2 += p2 * x;
+    a3 += p3 * x;
+    b0 += p0 * y;
+    b1 += p1 * y;
+    b2 += p2 * y;
+    b3 += p3 * y;
+  }
+  const std::size_t m = nout < 32 ? nout : 32;
+  for (std::size_t j = 0; j < m; ++j) {
+    const std::size_t q = j % 8;
+    oa[j] = static_cast<double>(j < 8 ? a0[q] : j < 16 ? a1[q] : j < 24 ? a2[q] : a3[q]);
+    ob[j] = static_cast<double>(j < 8 ? b0[q] : j < 16 ? b1[q] : j < 24 ? b2[q] : b3[q]);
+  }
+}
+
 void check_design(int factor, const AntiAliasDesign& d) {
   if (factor < 1 || factor > 256)
     throw InvalidArgument("oversampling factor must be 1..256, got " + std::to_string(factor));
@@ -192,13 +239,17 @@ void Interpolator::reset() noexcept {
   std::fill(pos_.begin(), pos_.end(), 0);
 }
 
-PERCEPT_FIR_CLONES void Interpolator::push(std::size_t channel, double x, double* out) noexcept {
+void Interpolator::push_history(std::size_t channel, double x) noexcept {
   float* buf = history_.data() + channel * 2 * taps_;
   std::size_t& w = pos_[channel];
   w = w == 0 ? taps_ - 1 : w - 1;
   buf[w] = static_cast<float>(x);
   buf[w + taps_] = static_cast<float>(x);
-  const float* hist = buf + w;  // hist[k] = x[n - k]
+}
+
+PERCEPT_FIR_CLONES void Interpolator::push(std::size_t channel, double x, double* out) noexcept {
+  push_history(channel, x);
+  const float* hist = history(channel);  // hist[k] = x[n - k]
   const auto f = static_cast<std::size_t>(factor_);
   std::size_t j = 0;
   for (; j + 32 <= stride_; j += 32) interp32(phases_.data() + j, stride_, hist, taps_, out + j, f - j);
@@ -207,19 +258,13 @@ PERCEPT_FIR_CLONES void Interpolator::push(std::size_t channel, double x, double
 
 PERCEPT_FIR_CLONES void Interpolator::push_pair(std::size_t ca, double xa, double* out_a, std::size_t cb, double xb,
                                                 double* out_b) noexcept {
-  const float* hist[2];
-  const std::size_t ch[2] = {ca, cb};
-  const double xs[2] = {xa, xb};
-  for (int i = 0; i < 2; ++i) {
-    float* buf = history_.data() + ch[i] * 2 * taps_;
-    std::size_t& w = pos_[ch[i]];
-    w = w == 0 ? taps_ - 1 : w - 1;
-    buf[w] = static_cast<float>(xs[i]);
-    buf[w + taps_] = static_cast<float>(xs[i]);
-    hist[i] = buf + w;
-  }
+  push_history(ca, xa);
+  push_history(cb, xb);
+  const float* hist[2] = {history(ca), history(cb)};
   const auto f = static_cast<std::size_t>(factor_);
   std::size_t j = 0;
+  for (; j + 32 <= stride_; j += 32)
+    interp32x2(phases_.data() + j, stride_, hist[0], hist[1], taps_, out_a + j, out_b + j, f - j);
   for (; j + 16 <= stride_; j += 16)
     interp16x2(phases_.data() + j, stride_, hist[0], hist[1], taps_, out_a + j, out_b + j, f - j);
   for (; j < stride_; j += 8) {
@@ -234,8 +279,11 @@ void Decimator::prepare(std::size_t channels, int factor, const AntiAliasDesign&
   // that interpolation plus decimation delay by exactly taps_per_phase - 1 base-rate samples.
   const auto h = design_antialias(factor, d);
   const auto shift = static_cast<std::size_t>(factor - 1);
-  h_.assign(h.size(), 0.0f);
-  for (std::size_t i = 0; i + shift < h.size(); ++i) h_[i + shift] = static_cast<float>(h[i]);
+  // Stored reversed (h_[m] multiplies the m-th oldest of the last len inputs), so that the history is kept
+  // oldest first and each push appends in time order.
+  const std::size_t len = h.size();
+  h_.assign(len, 0.0f);
+  for (std::size_t i = 0; i + shift < len; ++i) h_[len - 1 - (i + shift)] = static_cast<float>(h[i]);
   factor_ = factor;
   history_.assign(channels * 2 * h_.size(), 0.0f);
   pos_.assign(channels, 0);
@@ -246,17 +294,32 @@ void Decimator::reset() noexcept {
   std::fill(pos_.begin(), pos_.end(), 0);
 }
 
-PERCEPT_FIR_CLONES double Decimator::push(std::size_t channel, const double* in) noexcept {
-  const std::size_t len = h_.size();
+void Decimator::push_history(std::size_t channel, const double* in) noexcept {
+  // A mirrored ring, oldest first: the window of the last len inputs is buf[w, w + len). The write position
+  // moves by `factor` per push and len is a multiple of it, so the new samples fill one contiguous run of
+  // the ring and of its mirror.
+  const std::size_t len = h_.size(), f = static_cast<std::size_t>(factor_);
   float* buf = history_.data() + channel * 2 * len;
-  std::size_t& w = pos_[channel];
-  for (int j = 0; j < factor_; ++j) {
-    w = w == 0 ? len - 1 : w - 1;
-    const auto v = static_cast<float>(in[j]);
-    buf[w] = v;
-    buf[w + len] = v;
+  const std::size_t w = pos_[channel];
+  float* a = buf + w;
+  float* b = buf + w + len;
+  typedef double v4d __attribute__((vector_size(32)));
+  typedef float v4f __attribute__((vector_size(16)));
+  std::size_t j = 0;
+  for (; j + 4 <= f; j += 4) {  // four conversions and two stores at once
+    v4d x;
+    std::memcpy(&x, in + j, sizeof x);
+    const v4f v = __builtin_convertvector(x, v4f);
+    std::memcpy(a + j, &v, sizeof v);
+    std::memcpy(b + j, &v, sizeof v);
   }
-  return dot(h_.data(), buf + w, len);  // buf[w + m] = x[n - m]
+  for (; j < f; ++j) a[j] = b[j] = static_cast<float>(in[j]);
+  pos_[channel] = w + f == len ? 0 : w + f;
+}
+
+PERCEPT_FIR_CLONES double Decimator::push(std::size_t channel, const double* in) noexcept {
+  push_history(channel, in);
+  return dot(h_.data(), history(channel), h_.size());
 }
 
 Oversampled::Oversampled(std::shared_ptr<Processor> inner, int factor, AntiAliasDesign design)

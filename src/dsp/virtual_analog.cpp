@@ -1,7 +1,9 @@
 #include "percept/dsp/virtual_analog.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <numbers>
 #include <string>
 
@@ -61,6 +63,31 @@ RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept {
   c.tl = tl;
   c.bm = tc * k / Rm;
   c.k = k;
+  // Derived constants of ring_loop (see there), as lane pairs in the order ring_loop reads them.
+  const double ha = 0.5 * c.alpha, k3 = c.alpha * c.a3, ctl = c.tc * c.tl;
+  const double gc = ha * c.c1, gs = gc * (c.ab1 + c.ab2), gd = gc * (c.ab1 - c.ab2), hz = k3 * c.c3;
+  const double k1[2] = {c.ab1 * c.ab1 - ctl, c.ab2 * c.ab2 - ctl}, k2[2] = {c.ab1 + 1.0, c.ab2 + 1.0};
+  const double pairs[16][2] = {{gs, gs},
+                               {gd, gd},
+                               {hz, hz},
+                               {0.5 * (c.ca - c.cb), 0.5 * (c.ca - c.cb)},
+                               {c.ab1, c.ab2},
+                               {ha, ha},
+                               {-1.0, 1.0},
+                               {c.c1, c.c1},
+                               {-c.c1, c.c1},
+                               {ctl, ctl},
+                               {ha * k1[0], ha * k1[1]},
+                               {-ha * k1[1], ha * k1[0]},
+                               {ha * k2[0], ha * k2[1]},
+                               {-ha * k2[1], ha * k2[0]},
+                               {-k3 * c.a3, k3 * c.a3},
+                               {0.0, 0.0}};
+  std::memcpy(c.pairs, pairs, sizeof pairs);
+  c.km = ha * c.bm;
+  c.kx = c.alpha * c.k;
+  c.kmm = ha * c.ab1 * c.bm;
+  c.k3 = k3;
   return c;
 }
 
@@ -85,31 +112,24 @@ inline v2d swap2(v2d v) noexcept { return __builtin_shufflevector(v, v, 1, 0); }
 inline v2d splat(double v) noexcept { return v2d{v, v}; }
 }  // namespace
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void ring_run(RingState& s, const double* carrier,
-                                                                          const double* modulator, double* out,
-                                                                          std::size_t n, const RingCoeffs& c) noexcept {
+// The loop, with hook(i) called in every step (the fused filter work; nothing for ring_run). Always
+// inlined into ring_run and ring_run_fused, so that it is compiled for each of their targets.
+template <class Inputs, class Hook>
+[[gnu::always_inline]] inline void ring_loop(RingState& s, const Inputs& in, double* out, std::size_t n,
+                                             const RingCoeffs& c, Hook&& hook) noexcept {
   if (n == 0) return;
-  const double ha = 0.5 * c.alpha, k3 = c.alpha * c.a3, km = ha * c.bm, kx = c.alpha * c.k;
-  const double ctl = c.tc * c.tl, c3 = c.c3, a3 = c.a3;
-  // B's dependence on the previous step's pi: (X, Y) += g sigma (E, F) + g delta (F, E), Z += hz (S45 - S67)
-  // with E = pi5 - pi4, F = pi7 - pi6, S45 = pi4 + pi5, S67 = pi6 + pi7, sigma = ab1 + ab2, delta = ab1 - ab2.
-  const double g = ha * c.c1, gs = g * (c.ab1 + c.ab2), gd = g * (c.ab1 - c.ab2), hz = k3 * c3;
-  const v2d GS = splat(gs), GD = splat(gd), HZ = splat(hz), RHO = splat(0.5 * (c.ca - c.cb));
-  const v2d AB = {c.ab1, c.ab2}, HA = splat(ha), MP = {-1.0, 1.0}, C1 = splat(c.c1), C1MP = {-c.c1, c.c1};
-  const v2d CTL = splat(ctl);
-  const v2d K1 = AB * AB - CTL, K2 = AB + 1.0, HA2 = {-ha, ha};
-  const v2d KU = HA * K1, KUX = HA2 * swap2(K1), KJ = HA * K2, KJX = HA2 * swap2(K2);
-  const v2d ZU3 = {-k3 * a3, k3 * a3};
-  const double kmm = ha * c.ab1 * c.bm;
-  // The inputs' share of B at step i: (B4, B6) += (em - ex, em + ex), (B5, B7) += (-ex - em, ex - em).
-  auto input_a = [&](std::size_t i) {
-    const double em = km * modulator[i], ex = kx * carrier[i];
-    return v2d{em - ex, em + ex};
+  // Constants (make_ring_coeffs): B's dependence on the previous step's pi is (X, Y) += g sigma (E, F) +
+  // g delta (F, E), Z += hz (S45 - S67) with E = pi5 - pi4, F = pi7 - pi6, S45 = pi4 + pi5, S67 = pi6 + pi7,
+  // sigma = ab1 + ab2, delta = ab1 - ab2; GS = g sigma, GD = g delta; KU, KUX, KJ, KJX: see below.
+  auto pair = [&](int i) {
+    v2d v;
+    std::memcpy(&v, c.pairs[i], sizeof v);
+    return v;
   };
-  auto input_b = [&](std::size_t i) {
-    const double em = km * modulator[i], ex = kx * carrier[i];
-    return v2d{-ex - em, ex - em};
-  };
+  const v2d GS = pair(0), GD = pair(1), HZ = pair(2), RHO = pair(3), AB = pair(4), HA = pair(5), MP = pair(6);
+  const v2d C1 = pair(7), C1MP = pair(8), CTL = pair(9), KU = pair(10), KUX = pair(11), KJ = pair(12);
+  const v2d KJX = pair(13), ZU3 = pair(14);
+  const double k3 = c.k3, c3 = c.c3, a3 = c.a3;
   v2d U = {s.u1, s.u2};
   double u3 = s.u3;
   v2d J = {c.tc * (s.i1 + c.tl * s.u1), c.tc * (s.i2 + c.tl * s.u2)};  // tc i one step earlier
@@ -121,8 +141,8 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
     const v2d V = AB * U + J;
     const v2d XY = HA * (splat(V[0]) + MP * splat(V[1]));
     const v2d ZZ = {-k3 * u3, k3 * u3};
-    Ba = XY + ZZ + input_a(0);
-    Bb = ZZ - XY + input_b(0);
+    Ba = XY + ZZ + in.first_a();
+    Bb = ZZ - XY + in.first_b();
   }
   for (std::size_t i = 0; i < n; ++i) {
     // Diode terms in sums and differences: S = (pi4 + pi5, pi6 + pi7), D = (pi4 - pi5, pi6 - pi7),
@@ -137,22 +157,23 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
     // them rather than through u1'..u3') plus the map of pi: (B4, B6) += Z - Y, (B5, B7) += Z + Y with
     // Y = gs D + gd (D67, D45), Z = hz Dl. With A = AB u + J + M and J' = J - ctl u:
     // V = AB A + J' = K1 u + K2 J + AB M, (X, Y) = HA V + HA2 (V1, V0).
-    const double mi = modulator[i];
-    const std::size_t next = i + 1 < n ? i + 1 : i;  // (the last step's B is not used)
+    // The inputs' terms (RingInputs): pa(i) = (the next step's input share of B4, B6) + this step's
+    // modulator term of (X, Y), pb(i) likewise for (B5, B7) minus that term.
     const v2d Ux = swap2(U), Jx = swap2(J), Dx = swap2(D);
-    const v2d XY = (KU * U + KJ * J) + (KUX * Ux + KJX * Jx + splat(kmm * mi));
+    const v2d XY = (KU * U + KJ * J) + (KUX * Ux + KJX * Jx);
     const v2d ZZ = ZU3 * u3;  // (-Z, Z) with Z = k3 A3
-    const v2d Ca = ZZ + input_a(next) + XY, Cb = ZZ + input_b(next) - XY;
+    const v2d Ca = ZZ + in.pa(i) + XY, Cb = ZZ + in.pb(i) - XY;
     const v2d Y = GS * D + GD * Dx, Z = HZ * Dl;
     Ba = Ca + (Z - Y);
     Bb = Cb + (Z + Y);
     // The linear state: u' = A + c1 (E + F, F - E) with (E, F) = -D, J' = J - ctl u, u3' = A3 + c3 (S45 - S67).
-    const v2d M = {c.bm * mi, 0.0};
+    const v2d M = {in.mm(i), 0.0};
     const v2d A = AB * U + J + M;
     J -= CTL * U;
     U = A - C1 * D + C1MP * Dx;
     u3 = a3 * u3 - c3 * Dl[0];
     out[i] = U[1];
+    hook(i);
   }
   s.u1 = U[0];
   s.u2 = U[1];
@@ -163,6 +184,166 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
   s.u6 = Wa[1] * c.inv_alpha;
   s.u5 = Wb[0] * c.inv_alpha;
   s.u7 = Wb[1] * c.inv_alpha;
+}
+
+#define PERCEPT_RING_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+namespace {
+// The inputs' terms of ring_loop, with em = km m, ex = kx x (modulator m, carrier x):
+//   first_a() = (em - ex, em + ex) at step 0 (the inputs' share of (B4, B6)), first_b() = (-ex - em, ex - em),
+//   pa(i) = the same at step i + 1 plus kmm m[i] (the modulator's share of (X, Y) at step i),
+//   pb(i) = (-ex - em, ex - em) at step i + 1 minus kmm m[i], mm(i) = bm m[i] (its share of A1).
+// (pa and pb of the last step are not used: the next call starts from the state.)
+// RawInputs forms them from the signals in the loop; PreparedInputs loads them, as the fused kernel's
+// epilogue wrote them (vectorized) for the next base-rate sample.
+struct RawInputs {
+  const double* x;
+  const double* m;
+  std::size_t n;
+  double km, kx, kmm, bm;
+  [[nodiscard]] v2d share(std::size_t i) const noexcept {
+    const double em = km * m[i], ex = kx * x[i];
+    return v2d{em - ex, em + ex};
+  }
+  [[nodiscard]] v2d first_a() const noexcept { return share(0); }
+  [[nodiscard]] v2d first_b() const noexcept { return -swap2(share(0)); }
+  [[nodiscard]] v2d pa(std::size_t i) const noexcept { return share(i + 1 < n ? i + 1 : i) + splat(kmm * m[i]); }
+  [[nodiscard]] v2d pb(std::size_t i) const noexcept {
+    return -swap2(share(i + 1 < n ? i + 1 : i)) - splat(kmm * m[i]);
+  }
+  [[nodiscard]] double mm(std::size_t i) const noexcept { return bm * m[i]; }
+};
+
+struct PreparedInputs {
+  const double* p;  // RingFilterWork::kPreparedSize doubles: pa, pb (pairs), mm, first_a, first_b
+  static constexpr std::size_t kS = RingFilterWork::kFusedStride;
+  [[nodiscard]] v2d load(std::size_t off) const noexcept {
+    v2d v;
+    std::memcpy(&v, p + off, sizeof v);
+    return v;
+  }
+  [[nodiscard]] v2d first_a() const noexcept { return load(5 * kS); }
+  [[nodiscard]] v2d first_b() const noexcept { return load(5 * kS + 2); }
+  [[nodiscard]] v2d pa(std::size_t i) const noexcept { return load(2 * i); }
+  [[nodiscard]] v2d pb(std::size_t i) const noexcept { return load(2 * kS + 2 * i); }
+  [[nodiscard]] double mm(std::size_t i) const noexcept { return p[4 * kS + i]; }
+};
+}  // namespace
+
+PERCEPT_RING_CLONES void ring_run(RingState& s, const double* carrier, const double* modulator, double* out,
+                                  std::size_t n, const RingCoeffs& c) noexcept {
+  ring_loop(s, RawInputs{carrier, modulator, n, c.km, c.kx, c.kmm, c.bm}, out, n, c, [](std::size_t) {});
+}
+
+namespace {
+typedef float v8f __attribute__((vector_size(32)));
+inline void load8(v8f& v, const float* p) noexcept { std::memcpy(&v, p, sizeof v); }
+}  // namespace
+
+// Per core step: one row of the interpolation table for both signals (eight accumulators: four vectors of
+// phases x two signals) and 32 taps of the decimation filter (four accumulators). What the steps do not
+// cover is finished after the loop.
+PERCEPT_RING_CLONES void ring_run_fused(RingState& s, const double* prepared, double* out, std::size_t n,
+                                        const RingCoeffs& c, RingFilterWork& w) noexcept {
+  constexpr std::size_t kStride = RingFilterWork::kFusedStride;
+  v8f a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {}, d0 = {}, d1 = {}, d2 = {}, d3 = {};
+  const float* table = w.table;
+  const float* hc = w.history_carrier;
+  const float* hm = w.history_modulator;
+  const float* dt = w.dec_taps;
+  const float* dh = w.dec_history;
+  const std::size_t taps = w.taps, dchunks = w.dec_length / 32;
+  auto interp_row = [&](std::size_t k) {
+    v8f p0, p1, p2, p3;
+    const float* r = table + k * kStride;
+    load8(p0, r);
+    load8(p1, r + 8);
+    load8(p2, r + 16);
+    load8(p3, r + 24);
+    const float x = hc[k], y = hm[k];
+    a0 += p0 * x;
+    a1 += p1 * x;
+    a2 += p2 * x;
+    a3 += p3 * x;
+    b0 += p0 * y;
+    b1 += p1 * y;
+    b2 += p2 * y;
+    b3 += p3 * y;
+  };
+  auto dec_chunk = [&](std::size_t q) {
+    v8f x0, x1, x2, x3, y0, y1, y2, y3;
+    const float* t = dt + 32 * q;
+    const float* h = dh + 32 * q;
+    load8(x0, t);
+    load8(x1, t + 8);
+    load8(x2, t + 16);
+    load8(x3, t + 24);
+    load8(y0, h);
+    load8(y1, h + 8);
+    load8(y2, h + 16);
+    load8(y3, h + 24);
+    d0 += x0 * y0;
+    d1 += x1 * y1;
+    d2 += x2 * y2;
+    d3 += x3 * y3;
+  };
+  // Rows and chunks beyond the n steps go into the first steps (taps_per_phase 32 at 30x: two rows more).
+  ring_loop(s, PreparedInputs{prepared}, out, n, c, [&](std::size_t i) {
+    if (i < taps) interp_row(i);
+    if (i + n < taps) interp_row(i + n);
+    if (i < dchunks) dec_chunk(i);
+    if (i + n < dchunks) dec_chunk(i + n);
+  });
+  for (std::size_t k = 2 * n; k < taps; ++k) interp_row(k);
+  for (std::size_t q = 2 * n; q < dchunks; ++q) dec_chunk(q);
+  // The next sample's prepared inputs (PreparedInputs), four steps at a time: em = km m, ex = kx x from the
+  // interpolated values (the phases past `factor` are zero, so step factor - 1 reads zeros as its next).
+  typedef double v4d __attribute__((vector_size(32)));
+  typedef float v4f __attribute__((vector_size(16)));
+  // Four-lane pieces of em = km m and ex = kx x (the ninth is zero: what step 31 reads as its next).
+  v4d E[9], X[9];
+  {
+    const v8f* acc_x[4] = {&a0, &a1, &a2, &a3};
+    const v8f* acc_m[4] = {&b0, &b1, &b2, &b3};
+    for (int q = 0; q < 4; ++q) {
+      const v4f xl = __builtin_shufflevector(*acc_x[q], *acc_x[q], 0, 1, 2, 3);
+      const v4f xh = __builtin_shufflevector(*acc_x[q], *acc_x[q], 4, 5, 6, 7);
+      const v4f ml = __builtin_shufflevector(*acc_m[q], *acc_m[q], 0, 1, 2, 3);
+      const v4f mh = __builtin_shufflevector(*acc_m[q], *acc_m[q], 4, 5, 6, 7);
+      X[2 * q] = __builtin_convertvector(xl, v4d) * c.kx;
+      X[2 * q + 1] = __builtin_convertvector(xh, v4d) * c.kx;
+      E[2 * q] = __builtin_convertvector(ml, v4d) * c.km;
+      E[2 * q + 1] = __builtin_convertvector(mh, v4d) * c.km;
+    }
+    E[8] = v4d{};
+    X[8] = v4d{};
+  }
+  double* p = w.next_prepared;
+  const double r_xm = c.kmm / c.km, r_mm = c.bm / c.km;  // kmm m and bm m from em
+  for (std::size_t q = 0; q < 8; ++q) {
+    const std::size_t i = 4 * q;
+    const v4d e0 = E[q];
+    const v4d e1 = __builtin_shufflevector(E[q], E[q + 1], 1, 2, 3, 4), x1 = __builtin_shufflevector(X[q], X[q + 1], 1, 2, 3, 4);
+    const v4d xm = e0 * r_xm, mm = e0 * r_mm;
+    const v4d A0 = (e1 - x1) + xm, A1 = (e1 + x1) + xm;  // pa = (A0, A1), pb = (-A1, -A0)
+    const v4d lo = __builtin_shufflevector(A0, A1, 0, 4, 1, 5), hi = __builtin_shufflevector(A0, A1, 2, 6, 3, 7);
+    const v4d nlo = -__builtin_shufflevector(A1, A0, 0, 4, 1, 5), nhi = -__builtin_shufflevector(A1, A0, 2, 6, 3, 7);
+    std::memcpy(p + 2 * i, &lo, sizeof lo);
+    std::memcpy(p + 2 * i + 4, &hi, sizeof hi);
+    std::memcpy(p + 2 * kStride + 2 * i, &nlo, sizeof nlo);
+    std::memcpy(p + 2 * kStride + 2 * i + 4, &nhi, sizeof nhi);
+    std::memcpy(p + 4 * kStride + i, &mm, sizeof mm);
+  }
+  const double em0 = E[0][0], ex0 = X[0][0];
+  p[5 * kStride] = em0 - ex0;
+  p[5 * kStride + 1] = em0 + ex0;
+  p[5 * kStride + 2] = -(em0 + ex0);
+  p[5 * kStride + 3] = -(em0 - ex0);
+  const v8f d = (d0 + d1) + (d2 + d3);
+  double r = 0;
+  for (int v = 0; v < 8; ++v) r += static_cast<double>(d[v]);
+  for (std::size_t m = 32 * dchunks; m < w.dec_length; ++m) r += static_cast<double>(dt[m]) * static_cast<double>(dh[m]);
+  w.dec_out = r;
 }
 
 DiodeRingCore::DiodeRingCore(double sample_rate, double k, double modulator_hz, double modulator_level)
@@ -268,6 +449,9 @@ void DiodeRingModulator::prepare(const ProcessSpec& spec) {
   hi_carrier_.assign(f, 0.0);
   hi_mod_.assign(f, 0.0);
   hi_out_.assign(f, 0.0);
+  fused_ = up_.stride() == RingFilterWork::kFusedStride && f <= RingFilterWork::kFusedStride;
+  fused_buf_.assign(fused_ ? 2 * RingFilterWork::kPreparedSize * spec.num_channels : 0, 0.0);
+  fused_parity_.assign(spec.num_channels, 0);
   mod_f_.assign(spec.max_block_size, 0.0f);
   mod_d_.assign(spec.max_block_size, 0.0);
   phase_ = 0;
@@ -279,11 +463,14 @@ void DiodeRingModulator::reset() noexcept {
   for (auto& s : state_) s = RingState{};
   up_.reset();
   down_.reset();
+  std::fill(fused_buf_.begin(), fused_buf_.end(), 0.0);
+  std::fill(fused_parity_.begin(), fused_parity_.end(), 0);
   phase_ = 0;
 }
 
 std::size_t DiodeRingModulator::latency() const noexcept {
-  return static_cast<std::size_t>(std::lround((up_.delay() + down_.delay()) / factor_));
+  // The fused path runs the core one base-rate sample behind its input and decimates one sample later.
+  return static_cast<std::size_t>(std::lround((up_.delay() + down_.delay()) / factor_)) + (fused_ ? 2 : 0);
 }
 
 template <class T>

@@ -48,6 +48,19 @@ class Interpolator {
     return static_cast<double>(factor_) * (static_cast<double>(taps_) - 1) / 2.0;
   }
 
+  // For kernels that compute the interpolation themselves (the ring modulator interleaves it with its core):
+  /// Stores one base-rate sample of `channel` in its history without computing outputs.
+  void push_history(std::size_t channel, double x) noexcept;
+  /// The history of `channel`, newest first: history(c)[k] = x[n - k] for k < taps().
+  [[nodiscard]] const float* history(std::size_t channel) const noexcept {
+    return history_.data() + channel * 2 * taps_ + pos_[channel];
+  }
+  /// The phase table, [tap][phase] with rows of stride() floats (phases beyond factor() are zero), scaled so
+  /// that out[j] = sum_k table()[k * stride() + j] * history(c)[k].
+  [[nodiscard]] const float* table() const noexcept { return phases_.data(); }
+  [[nodiscard]] std::size_t stride() const noexcept { return stride_; }
+  [[nodiscard]] std::size_t taps() const noexcept { return taps_; }
+
  private:
   int factor_ = 1;
   std::size_t taps_ = 0;        // per phase
@@ -66,6 +79,17 @@ class Decimator {
   [[nodiscard]] double delay() const noexcept {
     return (static_cast<double>(h_.size()) - static_cast<double>(factor_)) / 2.0;
   }
+
+  // For kernels that compute the decimation themselves:
+  /// Stores `factor` high-rate samples of `channel` in its history without computing the output.
+  void push_history(std::size_t channel, const double* in) noexcept;
+  /// The output after the last push_history: sum_m taps()[m] * history(c)[m] over length() taps (the
+  /// history oldest first, the taps stored reversed to match).
+  [[nodiscard]] const float* history(std::size_t channel) const noexcept {
+    return history_.data() + channel * 2 * h_.size() + pos_[channel];
+  }
+  [[nodiscard]] const float* taps() const noexcept { return h_.data(); }
+  [[nodiscard]] std::size_t length() const noexcept { return h_.size(); }
 
  private:
   int factor_ = 1;

@@ -43,6 +43,10 @@ struct RingCoeffs {
   double c1 = 0, c3 = 0;            // rho / alpha, 1 / alpha
   double ab1 = 0, ab2 = 0, a3 = 0;  // 1 - T/(C Rm) - T^2/(C L), 1 - T/(C Ra) - T^2/(C L), 1 - T/(Cp Ri)
   double tc = 0, inv_tc = 0, tl = 0, bm = 0, k = 0;
+  /// The loop's constants derived from the above, as lane pairs (filled by make_ring_coeffs, so that
+  /// ring_run, called for every 30 steps by the ring modulator, only loads them).
+  alignas(16) double pairs[16][2] = {};
+  double km = 0, kx = 0, kmm = 0, k3 = 0;
 };
 [[nodiscard]] RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept;
 
@@ -56,6 +60,34 @@ struct RingCoeffs {
 /// line with runtime dispatch between baseline x86-64 and x86-64-v3 (AVX2, FMA) code.
 void ring_run(RingState& s, const double* carrier, const double* modulator, double* out, std::size_t n,
               const RingCoeffs& c) noexcept;
+
+/// The anti-aliasing filters' work that ring_run_fused interleaves with the core's steps (the core is one
+/// long dependency chain that leaves the multiply-add units mostly idle; the filters are independent
+/// multiply-adds that fill them). Interpolation of the next base-rate sample of carrier and modulator
+/// (phase table of kFusedStride phases per row, `taps` rows; histories newest first), written as the next
+/// call's prepared inputs (next_prepared), and the decimated output of the previous base-rate sample's
+/// core outputs: dec_out = sum_m dec_taps[m] dec_history[m], m < dec_length.
+struct RingFilterWork {
+  static constexpr std::size_t kFusedStride = 32;
+  /// Doubles of one base-rate sample's prepared inputs (the core's input terms, formed from the interpolated
+  /// carrier and modulator in the epilogue; see PreparedInputs in the source).
+  static constexpr std::size_t kPreparedSize = 5 * kFusedStride + 4;
+  const float* table = nullptr;
+  std::size_t taps = 0;
+  const float* history_carrier = nullptr;
+  const float* history_modulator = nullptr;
+  double* next_prepared = nullptr;
+  std::size_t factor = 0;
+  const float* dec_taps = nullptr;
+  const float* dec_history = nullptr;
+  std::size_t dec_length = 0;
+  double dec_out = 0;
+};
+
+/// ring_run over n steps with the filter work of `w` interleaved (same results as ring_run for the core;
+/// the filters' sums in the same single precision as Interpolator / Decimator).
+void ring_run_fused(RingState& s, const double* prepared, double* out, std::size_t n, const RingCoeffs& c,
+                    RingFilterWork& w) noexcept;
 
 /// DiodeRingCore's handling of a block that diverged (the authors' raw model, no guard): it restarts from
 /// rest and the block's non-finite samples are replaced by silence.
@@ -165,6 +197,10 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
 
   template <class T>
   void process_pair(AudioView<const T> carrier, AudioView<const T> modulator, AudioView<T> out) noexcept {
+    if (fused_) {
+      process_pair_fused(carrier, modulator, out);
+      return;
+    }
     const std::size_t f = static_cast<std::size_t>(factor_);
     double* cu = hi_carrier_.data();
     double* mu = hi_mod_.data();
@@ -199,7 +235,59 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
   void process_impl(AudioView<const T> in, AudioView<T> out) noexcept;
 
  private:
+  // The fused path (oversampling 25..32: one phase table row fits RingFilterWork::kFusedStride): per base-rate
+  // sample, the core runs on the carrier and modulator interpolated one sample earlier while the
+  // interpolation of this sample and the decimation of the previous core outputs run interleaved with it;
+  // two base-rate samples more latency than the plain path.
+  template <class T>
+  void process_pair_fused(AudioView<const T> carrier, AudioView<const T> modulator, AudioView<T> out) noexcept {
+    const std::size_t f = static_cast<std::size_t>(factor_);
+    const std::size_t nch = state_.size();
+    double* yo = hi_out_.data();
+    std::uint64_t runaways = 0;
+    RingFilterWork w;
+    w.table = up_.table();
+    w.taps = up_.taps();
+    w.factor = f;
+    w.dec_taps = down_.taps();
+    w.dec_length = down_.length();
+    for (std::size_t c = 0; c < carrier.num_channels(); ++c) {
+      const T* x = carrier.channel(c);
+      const T* m = modulator.channel(modulator.num_channels() == 1 ? 0 : c);
+      T* y = out.channel(c);
+      RingState s = state_[c];
+      // Two buffers of prepared inputs per channel: this sample's and the next one's, alternating.
+      constexpr std::size_t kP = RingFilterWork::kPreparedSize;
+      double* buf = fused_buf_.data() + c * 2 * kP;
+      unsigned char& parity = fused_parity_[c];
+      for (std::size_t i = 0; i < carrier.num_frames(); ++i) {
+        const double* cur = buf + parity * kP;
+        w.next_prepared = buf + (1 - parity) * kP;
+        parity = static_cast<unsigned char>(1 - parity);
+        up_.push_history(c, input_scale_ * static_cast<double>(x[i]));
+        up_.push_history(nch + c, input_scale_ * static_cast<double>(m[i]));
+        w.history_carrier = up_.history(c);
+        w.history_modulator = up_.history(nch + c);
+        w.dec_history = down_.history(c);
+        ring_run_fused(s, cur, yo, f, coef_, w);
+        if (!(std::fabs(s.u2) < kRunawayVolts && std::fabs(s.u3) < kRunawayVolts)) {  // NaN fails too
+          s = RingState{};
+          for (std::size_t j = 0; j < f; ++j) yo[j] = 0.0;
+          ++runaways;
+        }
+        down_.push_history(c, yo);
+        y[i] = static_cast<T>(gain_ * w.dec_out);
+      }
+      state_[c] = s;
+    }
+    if (runaways > 0) {
+      diverged_blocks_.fetch_add(1, std::memory_order_relaxed);
+      diverged_samples_.fetch_add(runaways, std::memory_order_relaxed);
+    }
+  }
+
   int factor_;
+  bool fused_ = false;
   double k_, modulator_hz_, modulator_level_;
   AntiAliasDesign design_;
   double input_scale_;
@@ -210,6 +298,8 @@ class DiodeRingModulator : public ProcessorBase<DiodeRingModulator> {
   Decimator down_;
   std::vector<RingState> state_;
   std::vector<double> hi_carrier_, hi_mod_, hi_out_;
+  std::vector<double> fused_buf_;  // per channel: two buffers of prepared inputs (this sample's, the next's)
+  std::vector<unsigned char> fused_parity_;  // per channel: which of the two holds this sample's
   std::vector<float> mod_f_;
   std::vector<double> mod_d_;
   double phase_ = 0, phase_inc_ = 0;

@@ -1,6 +1,7 @@
 // percept::dsp processors: no allocation in process(), state across blocks, parser, designs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -248,6 +249,73 @@ TEST(DspVirtualAnalog, RingModulatorChecksStabilityAndCountsRunaways) {
   for (double v : y) ASSERT_TRUE(std::isfinite(v));
   ring.reset_statistics();
   EXPECT_EQ(ring.diverged_blocks(), 0u);
+}
+
+TEST(DspVirtualAnalog, RingModulatorFusedPathIsInterpolateCoreDecimate) {
+  // At 30x the filters run interleaved with the core (ring_run_fused): the output must be the plain
+  // pipeline's (Interpolator -> ring_run per base-rate sample -> Decimator), two base-rate samples later.
+  const double sr = 44100.0;
+  const int f = 30;
+  DiodeRingModulator ring(sr, f);
+  const std::size_t n = 3000;
+  ring.prepare(ProcessSpec{sr, n, 1});
+  std::vector<double> c(n), m(n), y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    c[i] = 0.9 * std::sin(2 * std::numbers::pi * 440.0 * static_cast<double>(i) / sr);
+    m[i] = 0.7 * std::sin(2 * std::numbers::pi * 97.0 * static_cast<double>(i) / sr);
+  }
+  for (std::size_t i0 = 0; i0 < n;) {  // uneven blocks: the state and the pipeline carry across them
+    const std::size_t len = std::min<std::size_t>(i0 % 2 ? 700 : 333, n - i0);
+    const double* cp[1] = {c.data() + i0};
+    const double* mp[1] = {m.data() + i0};
+    double* yp[1] = {y.data() + i0};
+    ring.process_pair<double>(AudioView<const double>(cp, 1, len), AudioView<const double>(mp, 1, len),
+                              AudioView<double>(yp, 1, len));
+    i0 += len;
+  }
+  Interpolator up;
+  Decimator down;
+  up.prepare(2, f, {});
+  down.prepare(1, f, {});
+  const RingCoeffs k = make_ring_coeffs(0.4, sr * f);
+  RingState st;
+  std::vector<double> hc(f), hm(f), ho(f), ref(n);
+  const double gain = std::pow(10.0, ring.output_gain_db() / 20.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    up.push_pair(0, ring.input_scale() * c[i], hc.data(), 1, ring.input_scale() * m[i], hm.data());
+    ring_run(st, hc.data(), hm.data(), ho.data(), f, k);
+    ref[i] = gain * down.push(0, ho.data());
+  }
+  double peak = 0, err = 0;
+  for (std::size_t i = 0; i + 2 < n; ++i) {
+    peak = std::max(peak, std::abs(ref[i]));
+    err = std::max(err, std::abs(y[i + 2] - ref[i]));
+  }
+  EXPECT_EQ(y[0], 0.0);
+  EXPECT_EQ(y[1], 0.0);
+  EXPECT_GT(peak, 0.1);
+  EXPECT_LE(err, 1e-5 * peak);  // single-precision filter sums in another order
+  EXPECT_EQ(ring.latency(), static_cast<std::size_t>(std::lround((up.delay() + down.delay()) / f)) + 2);
+  EXPECT_EQ(ring.diverged_blocks(), 0u);
+}
+
+TEST(DspVirtualAnalog, RingModulatorFusedPathCountsRunaways) {
+  DiodeRingModulator ring(44100.0, 30);
+  const std::size_t n = 4410;
+  ring.prepare(ProcessSpec{44100.0, n, 1});
+  std::vector<double> c(n), m(n), y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    c[i] = 2.0 * std::sin(2 * std::numbers::pi * 440.0 * static_cast<double>(i) / 44100.0);
+    m[i] = 2.0 * std::sin(2 * std::numbers::pi * 100.0 * static_cast<double>(i) / 44100.0);
+  }
+  const double* cp[1] = {c.data()};
+  const double* mp[1] = {m.data()};
+  double* yp[1] = {y.data()};
+  ring.process_pair<double>(AudioView<const double>(cp, 1, n), AudioView<const double>(mp, 1, n),
+                            AudioView<double>(yp, 1, n));
+  EXPECT_EQ(ring.diverged_blocks(), 1u);
+  EXPECT_GE(ring.diverged_samples(), 1u);
+  for (double v : y) ASSERT_TRUE(std::isfinite(v));
 }
 
 TEST(DspVirtualAnalog, NewtonNeedsFewerIterationsThanFixedPoint) {
