@@ -1,11 +1,15 @@
 #include "percept/dsp/virtual_analog.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <numbers>
 #include <string>
+#include <type_traits>
 
 #include "percept/core/error.hpp"
 #include "percept/dsp/fast_math.hpp"
@@ -108,8 +112,12 @@ RingCoeffs make_ring_coeffs(double k, double sample_rate) noexcept {
 typedef double v2d __attribute__((vector_size(16)));
 
 namespace {
-inline v2d swap2(v2d v) noexcept { return __builtin_shufflevector(v, v, 1, 0); }
-inline v2d splat(double v) noexcept { return v2d{v, v}; }
+inline v2d swap2(v2d v) noexcept {
+  return __builtin_shufflevector(v, v, 1, 0);
+}
+inline v2d splat(double v) noexcept {
+  return v2d{v, v};
+}
 }  // namespace
 
 // The loop, with hook(i) called in every step (the fused filter work; nothing for ring_run). Always
@@ -237,7 +245,9 @@ PERCEPT_RING_CLONES void ring_run(RingState& s, const double* carrier, const dou
 
 namespace {
 typedef float v8f __attribute__((vector_size(32)));
-inline void load8(v8f& v, const float* p) noexcept { std::memcpy(&v, p, sizeof v); }
+inline void load8(v8f& v, const float* p) noexcept {
+  std::memcpy(&v, p, sizeof v);
+}
 }  // namespace
 
 // Per core step: one row of the interpolation table for both signals (eight accumulators: four vectors of
@@ -323,7 +333,8 @@ PERCEPT_RING_CLONES void ring_run_fused(RingState& s, const double* prepared, do
   for (std::size_t q = 0; q < 8; ++q) {
     const std::size_t i = 4 * q;
     const v4d e0 = E[q];
-    const v4d e1 = __builtin_shufflevector(E[q], E[q + 1], 1, 2, 3, 4), x1 = __builtin_shufflevector(X[q], X[q + 1], 1, 2, 3, 4);
+    const v4d e1 = __builtin_shufflevector(E[q], E[q + 1], 1, 2, 3, 4),
+              x1 = __builtin_shufflevector(X[q], X[q + 1], 1, 2, 3, 4);
     const v4d xm = e0 * r_xm, mm = e0 * r_mm;
     const v4d A0 = (e1 - x1) + xm, A1 = (e1 + x1) + xm;  // pa = (A0, A1), pb = (-A1, -A0)
     const v4d lo = __builtin_shufflevector(A0, A1, 0, 4, 1, 5), hi = __builtin_shufflevector(A0, A1, 2, 6, 3, 7);
@@ -342,7 +353,8 @@ PERCEPT_RING_CLONES void ring_run_fused(RingState& s, const double* prepared, do
   const v8f d = (d0 + d1) + (d2 + d3);
   double r = 0;
   for (int v = 0; v < 8; ++v) r += static_cast<double>(d[v]);
-  for (std::size_t m = 32 * dchunks; m < w.dec_length; ++m) r += static_cast<double>(dt[m]) * static_cast<double>(dh[m]);
+  for (std::size_t m = 32 * dchunks; m < w.dec_length; ++m)
+    r += static_cast<double>(dt[m]) * static_cast<double>(dh[m]);
   w.dec_out = r;
 }
 
@@ -514,6 +526,8 @@ Vcs3Filter::Vcs3Filter(double sample_rate, double control_current, double feedba
   if (oversampling < 1 || oversampling > 256)
     throw InvalidArgument("vcs3: oversampling must be 1..256, got " + std::to_string(oversampling));
   if (oversampling > 1) (void)design_antialias(oversampling, design);
+  // PERCEPT_DISABLE_AVX512 (set, any value) selects the portable path on AVX-512 machines too (diagnostics, tests).
+  avx512_ = __builtin_cpu_supports("avx512f") && std::getenv("PERCEPT_DISABLE_AVX512") == nullptr;
   set_sample_rate_hint(sample_rate);
 }
 
@@ -562,12 +576,6 @@ void Vcs3Filter::reset_statistics() noexcept {
   iterations_ = samples_ = max_used_ = 0;
 }
 
-Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
-  constexpr double c = 0.01e-6;
-  return Coeffs{T_ / 2., i0_.load(std::memory_order_relaxed) / 2. / c, gfb_.load(std::memory_order_relaxed), tol_,
-                max_it_};
-}
-
 // Runtime dispatch for the per-sample solvers: the x86-64-v3 clones evaluate tanh's polynomial with FMA and
 // the Newton iteration's four-lane tanh in one AVX vector.
 #define PERCEPT_VA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -576,6 +584,48 @@ namespace {
 constexpr double kEta = 1.836, kVt = 0.026;
 constexpr double kGamma = kEta * kVt;
 }  // namespace
+
+namespace {
+// exp(U v) on v in [-1, 1] (Chebyshev interpolants in the monomial basis, relative error below 1.2e-9 and
+// 4.5e-9): exp(a t) for |a| <= U and t in [-1, 1] is sum_k q[k] (a / U)^k t^k.
+constexpr double kExpHalf[8] = {0.99999999923889893,    0.49999999995775657,   0.1250000243531198,
+                                0.020833334684970728,   0.0026040449580846392, 0.0002604099111476188,
+                                2.1895893065781991e-05, 1.5608975374448164e-06};
+constexpr double kExpHalfRange = 0.5;
+constexpr double kExpFour[18] = {
+    1.0000000000988223,    4.0000000000188951,     7.9999999839936553,    10.666666663436587,   10.666667092997727,
+    8.533333420303812,     5.6888845221559077,     3.2507927555399956,    1.6254191963297568,   0.72240319000227105,
+    0.28889520073628072,   0.10506291474565739,    0.035133326472229484,  0.010799348564129707, 0.0029742118009986962,
+    0.0007993617635090939, 0.00025930132768634293, 5.9542731226732336e-05};
+constexpr double kExpFourRange = 4.0;
+
+template <std::size_t N>
+void scale_poly(const double (&q)[N], double a_over_u, double* out) noexcept {
+  double f = 1.0;
+  for (std::size_t i = 0; i < N; ++i, f *= a_over_u) out[i] = q[i] * f;
+}
+}  // namespace
+
+Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
+  constexpr double c = 0.01e-6;
+  Coeffs k;
+  k.h = T_ / 2.;
+  k.K = i0_.load(std::memory_order_relaxed) / 2. / c;
+  k.gfb = gfb_.load(std::memory_order_relaxed);
+  k.tol = tol_;
+  k.max_it = max_it_;
+  // The split form needs the stages' exponent ranges: |2 kappa| <= 0.5 for stages 1..3, |2 kappa0| <= 4 for
+  // stage 0 (kappa = hk / (2 gamma), kappa0 = hk (1/2 + feedback) / (2 Vt); at 44.1 kHz and the defaults
+  // 0.36 and 3.7); otherwise the plain iteration runs.
+  const double hk = k.h * k.K, two_kappa = hk / kGamma, two_kappa0 = hk * (0.5 + k.gfb) / kVt;
+  k.split = two_kappa <= kExpHalfRange && two_kappa0 <= kExpFourRange;
+  if (k.split) {
+    scale_poly(kExpHalf, -two_kappa / kExpHalfRange, k.p1);
+    scale_poly(kExpHalf, two_kappa / kExpHalfRange, k.p23);
+    scale_poly(kExpFour, two_kappa0 / kExpFourRange, k.p0);
+  }
+  return k;
+}
 
 // The authors' iteration: one Gauss-Seidel sweep through the four stages per iteration, the output
 // feedback taken from the previous sweep, vc4 restarted from 0 at every sample.
@@ -716,9 +766,199 @@ PERCEPT_VA_CLONES double Vcs3Filter::step_newton(State& s, double x, const Coeff
   return s.vout;
 }
 
+namespace {
+// exp(u) for |u| <= ln 2 / 2: degree-7 Chebyshev interpolant, relative error below 6e-11.
+constexpr double kExpRed[8] = {0.99999999995956101,   0.99999999999550193,   0.50000001077308476,
+                               0.16666666786365189,   0.041666218314810384,  0.0083332835276228381,
+                               0.0013948578603666512, 0.00019907575220261519};
+
+// exp(v) for v clamped to [-60, 60]: 2^y by rounding y = v log2 e to the nearest integer n with the 1.5 2^52
+// trick (no float-to-integer conversion) and exp of the rest, u = (y - n) ln 2.
+[[gnu::always_inline]] inline double exp_clamped(double v) noexcept {
+  v = std::min(std::max(v, -60.0), 60.0);  // (minsd / maxsd, no branches)
+  const double y = v * 1.4426950408889634074;
+  constexpr double magic = 0x1.8p52;
+  const double t = y + magic;
+  const double nd = t - magic;
+  const double u = (y - nd) * 0.69314718055994530942;
+  const double u2 = u * u, u4 = u2 * u2;
+  const double e = ((kExpRed[0] + kExpRed[1] * u) + (kExpRed[2] + kExpRed[3] * u) * u2) +
+                   ((kExpRed[4] + kExpRed[5] * u) + (kExpRed[6] + kExpRed[7] * u) * u2) * u4;
+  const auto n = static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(t) - std::bit_cast<std::uint64_t>(magic));
+  return e * std::bit_cast<double>(static_cast<std::uint64_t>(n + 1023) << 52);
+}
+
+// exp_clamped in N lanes (GCC/Clang vector extensions). Vectors by reference: passing or returning a
+// 32-byte vector by value would have a target-dependent ABI.
+template <class V, class L>
+[[gnu::always_inline]] inline void expv_clamped(const V& in, V& out) noexcept {
+  const V lo = V{} - 60.0, hi = V{} + 60.0, magic = V{} + 0x1.8p52;
+  V v = in < lo ? lo : in;
+  v = v > hi ? hi : v;
+  const V y = v * 1.4426950408889634074;
+  const V t = y + magic;
+  const V nd = t - magic;
+  const V u = (y - nd) * 0.69314718055994530942;
+  const V u2 = u * u, u4 = u2 * u2;
+  const V e = ((kExpRed[0] + kExpRed[1] * u) + (kExpRed[2] + kExpRed[3] * u) * u2) +
+              ((kExpRed[4] + kExpRed[5] * u) + (kExpRed[6] + kExpRed[7] * u) * u2) * u4;
+  L tb, mb;
+  std::memcpy(&tb, &t, sizeof tb);
+  std::memcpy(&mb, &magic, sizeof mb);
+  const L sb = (tb - mb + 1023) << 52;
+  V scale;
+  std::memcpy(&scale, &sb, sizeof scale);
+  out = e * scale;
+}
+typedef double v4d_t __attribute__((vector_size(32)));
+typedef std::int64_t v4l_t __attribute__((vector_size(32)));
+typedef std::int64_t v2l_t __attribute__((vector_size(16)));
+
+// Polynomials by Estrin's scheme (degree 7 and 17).
+[[gnu::always_inline]] inline double poly7(const double* c, double t) noexcept {
+  const double t2 = t * t, t4 = t2 * t2;
+  return ((c[0] + c[1] * t) + (c[2] + c[3] * t) * t2) + ((c[4] + c[5] * t) + (c[6] + c[7] * t) * t2) * t4;
+}
+[[gnu::always_inline]] inline double poly17(const double* c, double t) noexcept {
+  const double t2 = t * t, t4 = t2 * t2, t8 = t4 * t4, t16 = t8 * t8;
+  const double a = ((c[0] + c[1] * t) + (c[2] + c[3] * t) * t2) + ((c[4] + c[5] * t) + (c[6] + c[7] * t) * t2) * t4;
+  const double b =
+      ((c[8] + c[9] * t) + (c[10] + c[11] * t) * t2) + ((c[12] + c[13] * t) + (c[14] + c[15] * t) * t2) * t4;
+  return (a + b * t8) + (c[16] + c[17] * t) * t16;
+}
+
+// t ~ N / D for the next stage's polynomial, and the correction of the exponential for the rest:
+// with the 14-bit reciprocal (AVX-512 vrcp14sd, 5 cycles instead of a 13-cycle division) r ~ 1/D,
+// t~ = N r and e = 1 - D r, N / D = t~ (1 + e + e^2 + ...), so exp(a N/D) = exp(a t~) (1 + y + y^2/2 + ...)
+// with y = a t~ e (1 + e) (|e| < 2^-14: the dropped terms are below 5e-8 relative for |a| <= 4). Without
+// it, a division and no correction.
+template <bool Rcp14>
+[[gnu::always_inline]] inline double approx_ratio(double N, double D, double& e) noexcept {
+  if constexpr (Rcp14) {
+    double r;
+    asm("vrcp14sd %1, %1, %0" : "=v"(r) : "v"(D));
+    e = 1.0 - D * r;
+    return N * r;
+  } else {
+    e = 0.0;
+    return N / D;
+  }
+}
+}  // namespace
+
+// The authors' fixed point, same sweeps and stopping rule, with each stage's tanh split so that its
+// dependency chain is short. Stage j computes tanh(r_j + a_j t / 2) from the previous stage's output t,
+// where r_j is formed from the previous sweep (off the chain): tanh = (z - 1) / (z + 1) with
+// z = exp(2 r_j) exp(a_j t), exp(2 r_j) computed off the chain, exp(a_j t) a polynomial in t (|a_j t| <= 0.5
+// for stages 1..3, <= 4 for stage 0; coefficients from coeffs()). The chain carries (N, D) = (z - 1, z + 1);
+// the stage outputs themselves (N / D, for the state and the stopping rule) are divided off the chain.
+// The first sweep's stage 0 has no previous stage: plain tanh.
+template <bool Rcp14>
+[[gnu::always_inline]] inline double Vcs3Filter::fixed_point_split(State& s, double x, const Coeffs& k) noexcept {
+  const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
+  const double hk = k.h * k.K, gout = 0.5 + k.gfb;
+  const double a0 = 2 * hk * gout * inv_2vt, a1 = -2 * hk * inv_2g, a23 = 2 * hk * inv_2g;
+  double vout = s.vout, vc1 = s.vc1, vc2 = s.vc2, vc3 = s.vc3;
+  double vc11 = s.vc11, vc21 = s.vc21, vc31 = s.vc31, vc41 = s.vc41;
+  double vc4 = 0.0, past = 1.0;
+  double N3 = 0, D3 = 1;  // stage 3's (N, D), carried into the next sweep
+  int n = 0;
+  // One stage: from the previous stage's (N, D) to this one's, with E = exp(2 r) and the polynomial.
+  // (Stages 1..3, |a| <= 0.5: first order, the dropped terms below 2e-9 relative; stage 0, |a| <= 4: second
+  // order.)
+  auto stage = [](double N, double D, double E, double a, auto&& poly, double& Nout, double& Dout) {
+    double e;
+    const double t = approx_ratio<Rcp14>(N, D, e);
+    const double Ec = E * (1.0 + (a * t) * e), p = poly(t);
+    Nout = Ec * p - 1.0;  // (multiply-adds: one rounding, one latency)
+    Dout = Ec * p + 1.0;
+  };
+  auto stage0 = [](double N, double D, double E, double a, auto&& poly, double& Nout, double& Dout) {
+    double e;
+    const double t = approx_ratio<Rcp14>(N, D, e);
+    const double y = a * t * (e + e * e);
+    const double Ec = E * (1.0 + y * (1.0 + 0.5 * y)), p = poly(t);
+    Nout = Ec * p - 1.0;
+    Dout = Ec * p + 1.0;
+  };
+  // exp(2 r1), exp(2 r2), exp(2 r3) for the coming sweep (r_j from the values the previous sweep left; the
+  // authors form them at the start of the sweep) in one vector, whose fourth lane serves vc41's tanh
+  // (exp(vc4 / (3 gamma))); exp(2 r0) for the next sweep's stage 0 (r0 with vc41 as this sweep starts) alone.
+  auto next_exps = [&](double w, v4d_t& out) {
+    const double r1 = (vc2 - hk * vc11 - s.s1) * inv_2g, r2 = (vc3 - hk * vc21 - s.s2) * inv_2g,
+                 r3 = (vc4 - hk * vc31 - s.s3) * inv_2g;
+    expv_clamped<v4d_t, v4l_t>(v4d_t{2 * r1, 2 * r2, 2 * r3, w}, out);
+  };
+  v4d_t E;
+  next_exps(0.0, E);
+  double E0 = 1.0;
+  // One sweep; the first one's stage 0 has no previous stage (plain tanh). (The first sweep always runs:
+  // vc4 starts at 0 and past at 1.)
+  auto sweep = [&](auto first) {
+    past = vc4;
+    double N0, D0, N1, D1, N2, D2;
+    if constexpr (decltype(first)::value) {
+      N0 = fast_tanh((x - vout) * inv_2vt);
+      D0 = 1.0;
+    } else {
+      stage0(
+          N3, D3, E0, a0, [&](double t) { return poly17(k.p0, t); }, N0, D0);
+    }
+    const double vin1 = N0 / D0;
+    vc1 = hk * (vin1 + vc11) + s.s1;
+    stage(
+        N0, D0, E[0], a1, [&](double t) { return poly7(k.p1, t); }, N1, D1);
+    vc11 = N1 / D1;
+    vc2 = hk * (vc21 - vc11) + s.s2;
+    stage(
+        N1, D1, E[1], a23, [&](double t) { return poly7(k.p23, t); }, N2, D2);
+    vc21 = N2 / D2;
+    vc3 = hk * (vc31 - vc21) + s.s3;
+    stage(
+        N2, D2, E[2], a23, [&](double t) { return poly7(k.p23, t); }, N3, D3);
+    vc31 = N3 / D3;
+    E0 = exp_clamped(2 * (x - gout * (s.s4 - hk * vc41)) * inv_2vt);  // next stage 0: tanh(r0 + kappa0 vc31)
+    vc4 = hk * (-vc41 - vc31) + s.s4;
+    next_exps(vc4 * (2 * inv_6g), E);
+    vc41 = (E[3] - 1.0) / (E[3] + 1.0);  // tanh(vc4 / (6 gamma))
+    vout = vc4 * gout;
+    ++n;
+  };
+  sweep(std::true_type{});
+  while (n < k.max_it && std::abs(vc4 - past) > k.tol * std::abs(past)) sweep(std::false_type{});
+  iterations_ += static_cast<std::uint64_t>(n);
+  ++samples_;
+  if (static_cast<std::uint64_t>(n) > max_used_) max_used_ = static_cast<std::uint64_t>(n);
+  s.vout = vout;
+  s.vc1 = vc1;
+  s.vc2 = vc2;
+  s.vc3 = vc3;
+  s.vc4 = vc4;
+  s.vc11 = vc11;
+  s.vc21 = vc21;
+  s.vc31 = vc31;
+  s.vc41 = vc41;
+  s.s1 = 2 * vc1 - s.s1;
+  s.s2 = 2 * vc2 - s.s2;
+  s.s3 = 2 * vc3 - s.s3;
+  s.s4 = 2 * vc4 - s.s4;
+  return vout;
+}
+
+__attribute__((target("arch=x86-64-v4"))) double Vcs3Filter::step_fixed_point_split_avx512(State& s, double x,
+                                                                                           const Coeffs& k) noexcept {
+  return fixed_point_split<true>(s, x, k);
+}
+
+PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point_split(State& s, double x, const Coeffs& k) noexcept {
+  return fixed_point_split<false>(s, x, k);
+}
+
 // (Defined after the solvers: a function may not become multiversioned after its first use.)
 double Vcs3Filter::step(State& s, double x, const Coeffs& k) noexcept {
-  return solver_ == Vcs3Solver::Newton ? step_newton(s, x, k) : step_fixed_point(s, x, k);
+  if (solver_ == Vcs3Solver::Newton) return step_newton(s, x, k);
+  if (!k.split) return step_fixed_point(s, x, k);
+  return avx512_ ? step_fixed_point_split_avx512(s, x, k) : step_fixed_point_split(s, x, k);
 }
 
 }  // namespace percept::dsp

@@ -2,6 +2,7 @@
 import os
 import sys
 
+import subprocess
 import numpy as np
 import pytest
 from scipy import signal
@@ -266,8 +267,34 @@ def test_vcs3_fixed_point_reproduces_the_authors_numba_code():
                        max_iterations=100, oversampling=1)
     y = np.concatenate([f.process(b) for b in np.array_split(x, 4)])
     rel_rms = np.sqrt(np.mean((y - ref) ** 2) / np.mean(ref ** 2))
-    assert rel_rms < 1e-3
-    assert f.iterations_per_sample == pytest.approx(iters / x.size, rel=0.01)
+    assert rel_rms < 1e-3  # the requirement; percept's split tanh stays far closer:
+    assert rel_rms < 1e-7
+    assert f.iterations_per_sample == pytest.approx(iters / x.size, rel=1e-3)
+
+
+@pytest.mark.parametrize("control_current", [5e-6, 30e-6, 1e-3])
+@pytest.mark.parametrize("feedback", [0.0, 5.175, 20.0])
+def test_vcs3_fixed_point_matches_the_authors_across_settings(control_current, feedback):
+    # small control currents take the split-tanh path, large ones (exponents out of its range) the plain one
+    sr = 44100
+    x = R.test_signal(sr, 0.1)
+    ref, _, _ = R.vcs3_fixed_point(x.copy(), 1.0 / sr, control_current, feedback, 1e-3, 100, R.VCS3_STATE0)
+    y = dsp.Vcs3Filter(sr, control_current=control_current, feedback=feedback).process(x)
+    assert np.sqrt(np.mean((y - ref) ** 2) / np.mean(ref ** 2)) < 1e-7
+
+
+def test_vcs3_fixed_point_portable_path_matches_too():
+    # PERCEPT_DISABLE_AVX512 selects the division path where the 14-bit reciprocal would run
+    code = (
+        "import sys, numpy as np; sys.path.insert(0, %r); import dsp_reference as R, percept.dsp as dsp\n"
+        "x = R.test_signal(44100, 0.1)\n"
+        "ref, _, _ = R.vcs3_fixed_point(x.copy(), 1 / 44100, 30e-6, 5.175, 1e-3, 100, R.VCS3_STATE0)\n"
+        "y = dsp.Vcs3Filter(44100).process(x)\n"
+        "print(np.sqrt(np.mean((y - ref) ** 2) / np.mean(ref ** 2)))\n" % os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PERCEPT_DISABLE_AVX512="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout.strip().splitlines()[-1]) < 1e-7
 
 
 def test_vcs3_newton_converges_in_fewer_iterations():

@@ -6,6 +6,7 @@
 // is what matters); no libm call, no table, inlinable.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -34,7 +35,7 @@ namespace percept::dsp {
 
 [[nodiscard]] inline double fast_tanh(double x) noexcept {
   const double ax = std::abs(x);
-  const double y = ax < 20.0 ? ax * (2.0 * 1.4426950408889634074) : 57.7;  // 2|x| log2(e), capped
+  const double y = std::min(ax * (2.0 * 1.4426950408889634074), 57.7);  // 2|x| log2(e), capped (minsd, no branch)
   const double t = 1.0 - 2.0 / (fast_exp2_nonneg(y) + 1.0);
   return std::copysign(t, x);
 }
