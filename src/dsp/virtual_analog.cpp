@@ -598,6 +598,7 @@ constexpr double kExpFour[18] = {
     0.28889520073628072,   0.10506291474565739,    0.035133326472229484,  0.010799348564129707, 0.0029742118009986962,
     0.0007993617635090939, 0.00025930132768634293, 5.9542731226732336e-05};
 constexpr double kExpFourRange = 4.0;
+constexpr int kMaxSquarings = 4;
 
 template <std::size_t N>
 void scale_poly(const double (&q)[N], double a_over_u, double* out) noexcept {
@@ -618,11 +619,24 @@ Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
   // stage 0 (kappa = hk / (2 gamma), kappa0 = hk (1/2 + feedback) / (2 Vt); at 44.1 kHz and the defaults
   // 0.36 and 3.7); otherwise the plain iteration runs.
   const double hk = k.h * k.K, two_kappa = hk / kGamma, two_kappa0 = hk * (0.5 + k.gfb) / kVt;
-  k.split = two_kappa <= kExpHalfRange && two_kappa0 <= kExpFourRange;
+  // Beyond those ranges exp(a t) = exp(a t / 2^m)^(2^m): m squarings (three cycles each on the chain) for up
+  // to 16 times the range (control currents to about 16x the default); beyond that the plain evaluation.
+  auto squarings = [](double a, double range) {
+    int m = 0;
+    while (a > range && m <= kMaxSquarings) {
+      a *= 0.5;
+      ++m;
+    }
+    return m;
+  };
+  k.m0 = squarings(two_kappa0, kExpFourRange);
+  k.m123 = squarings(two_kappa, kExpHalfRange);
+  k.split = k.m0 <= kMaxSquarings && k.m123 <= kMaxSquarings;
   if (k.split) {
-    scale_poly(kExpHalf, -two_kappa / kExpHalfRange, k.p1);
-    scale_poly(kExpHalf, two_kappa / kExpHalfRange, k.p23);
-    scale_poly(kExpFour, two_kappa0 / kExpFourRange, k.p0);
+    const double s0 = std::ldexp(1.0, -k.m0), s123 = std::ldexp(1.0, -k.m123);
+    scale_poly(kExpHalf, -two_kappa * s123 / kExpHalfRange, k.p1);
+    scale_poly(kExpHalf, two_kappa * s123 / kExpHalfRange, k.p23);
+    scale_poly(kExpFour, two_kappa0 * s0 / kExpFourRange, k.p0);
   }
   return k;
 }
@@ -866,18 +880,33 @@ template <bool Rcp14>
   // One stage: from the previous stage's (N, D) to this one's, with E = exp(2 r) and the polynomial.
   // (Stages 1..3, |a| <= 0.5: first order, the dropped terms below 2e-9 relative; stage 0, |a| <= 4: second
   // order.)
-  auto stage = [](double N, double D, double E, double a, auto&& poly, double& Nout, double& Dout) {
+  auto poly_p0 = [&](double t) { return poly17(k.p0, t); };
+  auto poly_p1 = [&](double t) { return poly7(k.p1, t); };
+  auto poly_p23 = [&](double t) { return poly7(k.p23, t); };
+  // (Stages 1..3 at |a| <= 0.5: first order, the dropped terms below 2e-9 relative; otherwise second order.
+  // m squarings extend the polynomial's range, see coeffs().)
+  auto stage = [](double N, double D, double E, double a, int m, auto&& poly, double& Nout, double& Dout) {
     double e;
     const double t = approx_ratio<Rcp14>(N, D, e);
-    const double Ec = E * (1.0 + (a * t) * e), p = poly(t);
+    double p = poly(t);
+    double Ec;
+    if (m == 0) {
+      Ec = E * (1.0 + (a * t) * e);
+    } else {
+      const double y = a * t * (e + e * e);
+      Ec = E * (1.0 + y * (1.0 + 0.5 * y));
+      for (int i = 0; i < m; ++i) p *= p;
+    }
     Nout = Ec * p - 1.0;  // (multiply-adds: one rounding, one latency)
     Dout = Ec * p + 1.0;
   };
-  auto stage0 = [](double N, double D, double E, double a, auto&& poly, double& Nout, double& Dout) {
+  auto stage0 = [](double N, double D, double E, double a, int m, auto&& poly, double& Nout, double& Dout) {
     double e;
     const double t = approx_ratio<Rcp14>(N, D, e);
     const double y = a * t * (e + e * e);
-    const double Ec = E * (1.0 + y * (1.0 + 0.5 * y)), p = poly(t);
+    const double Ec = E * (1.0 + y * (1.0 + 0.5 * y));
+    double p = poly(t);
+    for (int i = 0; i < m; ++i) p *= p;
     Nout = Ec * p - 1.0;
     Dout = Ec * p + 1.0;
   };
@@ -901,21 +930,17 @@ template <bool Rcp14>
       N0 = fast_tanh((x - vout) * inv_2vt);
       D0 = 1.0;
     } else {
-      stage0(
-          N3, D3, E0, a0, [&](double t) { return poly17(k.p0, t); }, N0, D0);
+      stage0(N3, D3, E0, a0, k.m0, poly_p0, N0, D0);
     }
     const double vin1 = N0 / D0;
     vc1 = hk * (vin1 + vc11) + s.s1;
-    stage(
-        N0, D0, E[0], a1, [&](double t) { return poly7(k.p1, t); }, N1, D1);
+    stage(N0, D0, E[0], a1, k.m123, poly_p1, N1, D1);
     vc11 = N1 / D1;
     vc2 = hk * (vc21 - vc11) + s.s2;
-    stage(
-        N1, D1, E[1], a23, [&](double t) { return poly7(k.p23, t); }, N2, D2);
+    stage(N1, D1, E[1], a23, k.m123, poly_p23, N2, D2);
     vc21 = N2 / D2;
     vc3 = hk * (vc31 - vc21) + s.s3;
-    stage(
-        N2, D2, E[2], a23, [&](double t) { return poly7(k.p23, t); }, N3, D3);
+    stage(N2, D2, E[2], a23, k.m123, poly_p23, N3, D3);
     vc31 = N3 / D3;
     E0 = exp_clamped(2 * (x - gout * (s.s4 - hk * vc41)) * inv_2vt);  // next stage 0: tanh(r0 + kappa0 vc31)
     vc4 = hk * (-vc41 - vc31) + s.s4;

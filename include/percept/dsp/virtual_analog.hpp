@@ -17,9 +17,9 @@
 //     so that the sweep's serial chain is short: tanh(r + a t / 2) = (z - 1) / (z + 1), z = exp(2 r) exp(a t),
 //     where r (from the previous sweep) and exp(2 r) are off the chain and exp(a t) of the previous stage's
 //     output t is a polynomial (Chebyshev, relative error < 5e-9; a 14-bit reciprocal with a correction
-//     instead of the division on AVX-512). Its outputs stay within 1e-9 relative RMS of the plain
-//     evaluation, iteration counts equal; outside the polynomials' range (control currents well above the
-//     defaults) the plain evaluation runs.
+//     instead of the division on AVX-512), squared m times where a t exceeds its range. Its outputs stay
+//     within 1e-6 (at the defaults 1e-9) relative RMS of the plain evaluation, iteration counts equal;
+//     beyond 16 times the range (control currents above about 16x the default) the plain evaluation runs.
 //
 // Through the generic Processor interface (chains, the engine) the ring modulator's modulator is an
 // internal sine at modulator_hz (amplitude modulator_level); the two-input process() takes any signal.
@@ -372,6 +372,7 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
     // in t of exp(a t) on [-1, 1] for stage 1 (a = -2 kappa), stages 2 and 3 (a = 2 kappa), stage 0
     // (a = 2 kappa0).
     bool split = false;
+    int m0 = 0, m123 = 0;  // squarings after the polynomials (exp(a t) = exp(a t / 2^m)^(2^m))
     double p1[8] = {}, p23[8] = {}, p0[18] = {};
   };
   [[nodiscard]] Coeffs coeffs() const noexcept;
