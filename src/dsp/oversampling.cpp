@@ -5,6 +5,7 @@
 #include <numbers>
 #include <string>
 
+#include "fir_kernels.hpp"
 #include "percept/core/error.hpp"
 
 namespace percept::dsp {
@@ -22,61 +23,24 @@ double bessel_i0(double x) {
   return sum;
 }
 
-// Single-precision arithmetic in eight-float vectors (GCC/Clang vector extensions): two SSE registers per
-// vector on baseline x86-64, one AVX register in the x86-64-v3 clones (PERCEPT_FIR_CLONES).
-typedef float v8f __attribute__((vector_size(32)));
+// Single-precision arithmetic in eight-float vectors (fir_kernels.hpp), x86-64-v3 clones chosen at load time.
+using fir::load8;
+using fir::v8f;
 #define PERCEPT_FIR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-
-// (By reference: a function returning an eight-float vector would have a target-dependent ABI.)
-inline void load8(v8f& v, const float* p) noexcept {
-  std::memcpy(&v, p, sizeof v);
-}
 
 // Dot product, 64 products in flight: eight accumulators, so that the additions form eight short
 // dependency chains (a 960-tap filter: 15 multiply-adds deep) and the multiply-add units stay busy. Always
 // inlined, so that it is compiled for the caller's target (the x86-64-v3 clone included).
 [[gnu::always_inline]] inline double dot(const float* a, const float* b, std::size_t n) noexcept {
-  v8f s0 = {}, s1 = {}, s2 = {}, s3 = {}, s4 = {}, s5 = {}, s6 = {}, s7 = {};
+  v8f lo[4] = {}, hi[4] = {};
   std::size_t i = 0;
-  v8f x0, x1, x2, x3, y0, y1, y2, y3;
   for (; i + 64 <= n; i += 64) {
-    load8(x0, a + i);
-    load8(x1, a + i + 8);
-    load8(x2, a + i + 16);
-    load8(x3, a + i + 24);
-    load8(y0, b + i);
-    load8(y1, b + i + 8);
-    load8(y2, b + i + 16);
-    load8(y3, b + i + 24);
-    s0 += x0 * y0;
-    s1 += x1 * y1;
-    s2 += x2 * y2;
-    s3 += x3 * y3;
-    load8(x0, a + i + 32);
-    load8(x1, a + i + 40);
-    load8(x2, a + i + 48);
-    load8(x3, a + i + 56);
-    load8(y0, b + i + 32);
-    load8(y1, b + i + 40);
-    load8(y2, b + i + 48);
-    load8(y3, b + i + 56);
-    s4 += x0 * y0;
-    s5 += x1 * y1;
-    s6 += x2 * y2;
-    s7 += x3 * y3;
+    fir::dot32(lo, a + i, b + i);
+    fir::dot32(hi, a + i + 32, b + i + 32);
   }
-  s0 += s4;
-  s1 += s5;
-  s2 += s6;
-  s3 += s7;
-  for (; i + 8 <= n; i += 8) {
-    load8(x0, a + i);
-    load8(y0, b + i);
-    s0 += x0 * y0;
-  }
-  const v8f s = (s0 + s1) + (s2 + s3);
-  double r = 0;
-  for (int j = 0; j < 8; ++j) r += static_cast<double>(s[j]);
+  for (int v = 0; v < 4; ++v) lo[v] += hi[v];
+  for (; i + 32 <= n; i += 32) fir::dot32(lo, a + i, b + i);
+  double r = fir::hsum(lo);
   for (; i < n; ++i) r += static_cast<double>(a[i]) * static_cast<double>(b[i]);
   return r;
 }
@@ -133,56 +97,14 @@ inline void load8(v8f& v, const float* p) noexcept {
   }
 }
 
-// Two signals through the same table, 16 phases at a time: each table row is loaded once for both
-// (two vectors of phases x two signals = four accumulators, which fit the registers of the baseline
-// build as well as the AVX one).
-[[gnu::always_inline]] inline void interp16x2(const float* pt, std::size_t stride, const float* ha, const float* hb,
-                                              std::size_t taps, double* oa, double* ob, std::size_t nout) noexcept {
-  v8f a0 = {}, a1 = {}, b0 = {}, b1 = {}, p0, p1;
-  for (std::size_t k = 0; k < taps; ++k) {
-    const float* r = pt + k * stride;
-    const float x = ha[k], y = hb[k];
-    load8(p0, r);
-    load8(p1, r + 8);
-    a0 += p0 * x;
-    a1 += p1 * x;
-    b0 += p0 * y;
-    b1 += p1 * y;
-  }
-  const std::size_t m = nout < 16 ? nout : 16;
-  for (std::size_t j = 0; j < m; ++j) {
-    oa[j] = static_cast<double>(j < 8 ? a0[j] : a1[j - 8]);
-    ob[j] = static_cast<double>(j < 8 ? b0[j] : b1[j - 8]);
-  }
-}
-
-// Two signals through the same table, 32 phases at a time: eight accumulators (four vectors of phases x
-// two signals), each a chain of `taps` multiply-adds, as many chains as keep both multiply-add units busy.
-[[gnu::always_inline]] inline void interp32x2(const float* pt, std::size_t stride, const float* ha, const float* hb,
-                                              std::size_t taps, double* oa, double* ob, std::size_t nout) noexcept {
-  v8f a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {}, p0, p1, p2, p3;
-  for (std::size_t k = 0; k < taps; ++k) {
-    const float* r = pt + k * stride;
-    const float x = ha[k], y = hb[k];
-    load8(p0, r);
-    load8(p1, r + 8);
-    load8(p2, r + 16);
-    load8(p3, r + 24);
-    a0 += p0 * x;
-    a1 += p1 * x;
-    a2 += p2 * x;
-    a3 += p3 * x;
-    b0 += p0 * y;
-    b1 += p1 * y;
-    b2 += p2 * y;
-    b3 += p3 * y;
-  }
-  const std::size_t m = nout < 32 ? nout : 32;
-  for (std::size_t j = 0; j < m; ++j) {
-    const std::size_t q = j % 8;
-    oa[j] = static_cast<double>(j < 8 ? a0[q] : j < 16 ? a1[q] : j < 24 ? a2[q] : a3[q]);
-    ob[j] = static_cast<double>(j < 8 ? b0[q] : j < 16 ? b1[q] : j < 24 ? b2[q] : b3[q]);
-  }
+// Two signals through the same table, 8 NV phases at a time (NV = 4: 32 phases, eight accumulators of
+// `taps` multiply-adds each, as many chains as keep both multiply-add units busy; NV = 2 for the rest).
+template <int NV>
+[[gnu::always_inline]] inline void interp_x2(const float* pt, std::size_t stride, const float* ha, const float* hb,
+                                             std::size_t taps, double* oa, double* ob, std::size_t nout) noexcept {
+  fir::Rows2<NV> acc;
+  for (std::size_t k = 0; k < taps; ++k) acc.add(pt + k * stride, ha[k], hb[k]);
+  acc.store(oa, ob, nout < 8 * NV ? nout : 8 * NV);
 }
 
 void check_design(int factor, const AntiAliasDesign& d) {
@@ -264,9 +186,9 @@ PERCEPT_FIR_CLONES void Interpolator::push_pair(std::size_t ca, double xa, doubl
   const auto f = static_cast<std::size_t>(factor_);
   std::size_t j = 0;
   for (; j + 32 <= stride_; j += 32)
-    interp32x2(phases_.data() + j, stride_, hist[0], hist[1], taps_, out_a + j, out_b + j, f - j);
+    interp_x2<4>(phases_.data() + j, stride_, hist[0], hist[1], taps_, out_a + j, out_b + j, f - j);
   for (; j + 16 <= stride_; j += 16)
-    interp16x2(phases_.data() + j, stride_, hist[0], hist[1], taps_, out_a + j, out_b + j, f - j);
+    interp_x2<2>(phases_.data() + j, stride_, hist[0], hist[1], taps_, out_a + j, out_b + j, f - j);
   for (; j < stride_; j += 8) {
     interp8(phases_.data() + j, stride_, hist[0], taps_, out_a + j, f - j);
     interp8(phases_.data() + j, stride_, hist[1], taps_, out_b + j, f - j);

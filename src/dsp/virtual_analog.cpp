@@ -11,6 +11,7 @@
 #include <string>
 #include <type_traits>
 
+#include "fir_kernels.hpp"
 #include "percept/core/error.hpp"
 #include "percept/dsp/fast_math.hpp"
 
@@ -243,60 +244,22 @@ PERCEPT_RING_CLONES void ring_run(RingState& s, const double* carrier, const dou
   ring_loop(s, RawInputs{carrier, modulator, n, c.km, c.kx, c.kmm, c.bm}, out, n, c, [](std::size_t) {});
 }
 
-namespace {
-typedef float v8f __attribute__((vector_size(32)));
-inline void load8(v8f& v, const float* p) noexcept {
-  std::memcpy(&v, p, sizeof v);
-}
-}  // namespace
-
 // Per core step: one row of the interpolation table for both signals (eight accumulators: four vectors of
 // phases x two signals) and 32 taps of the decimation filter (four accumulators). What the steps do not
 // cover is finished after the loop.
 PERCEPT_RING_CLONES void ring_run_fused(RingState& s, const double* prepared, double* out, std::size_t n,
                                         const RingCoeffs& c, RingFilterWork& w) noexcept {
   constexpr std::size_t kStride = RingFilterWork::kFusedStride;
-  v8f a0 = {}, a1 = {}, a2 = {}, a3 = {}, b0 = {}, b1 = {}, b2 = {}, b3 = {}, d0 = {}, d1 = {}, d2 = {}, d3 = {};
+  fir::Rows2<kStride / 8> acc;  // interpolation of carrier (a) and modulator (b)
+  fir::v8f dec[4] = {};         // decimation
   const float* table = w.table;
   const float* hc = w.history_carrier;
   const float* hm = w.history_modulator;
   const float* dt = w.dec_taps;
   const float* dh = w.dec_history;
   const std::size_t taps = w.taps, dchunks = w.dec_length / 32;
-  auto interp_row = [&](std::size_t k) {
-    v8f p0, p1, p2, p3;
-    const float* r = table + k * kStride;
-    load8(p0, r);
-    load8(p1, r + 8);
-    load8(p2, r + 16);
-    load8(p3, r + 24);
-    const float x = hc[k], y = hm[k];
-    a0 += p0 * x;
-    a1 += p1 * x;
-    a2 += p2 * x;
-    a3 += p3 * x;
-    b0 += p0 * y;
-    b1 += p1 * y;
-    b2 += p2 * y;
-    b3 += p3 * y;
-  };
-  auto dec_chunk = [&](std::size_t q) {
-    v8f x0, x1, x2, x3, y0, y1, y2, y3;
-    const float* t = dt + 32 * q;
-    const float* h = dh + 32 * q;
-    load8(x0, t);
-    load8(x1, t + 8);
-    load8(x2, t + 16);
-    load8(x3, t + 24);
-    load8(y0, h);
-    load8(y1, h + 8);
-    load8(y2, h + 16);
-    load8(y3, h + 24);
-    d0 += x0 * y0;
-    d1 += x1 * y1;
-    d2 += x2 * y2;
-    d3 += x3 * y3;
-  };
+  auto interp_row = [&](std::size_t k) { acc.add(table + k * kStride, hc[k], hm[k]); };
+  auto dec_chunk = [&](std::size_t q) { fir::dot32(dec, dt + 32 * q, dh + 32 * q); };
   // Rows and chunks beyond the n steps go into the first steps (taps_per_phase 32 at 30x: two rows more).
   ring_loop(s, PreparedInputs{prepared}, out, n, c, [&](std::size_t i) {
     if (i < taps) interp_row(i);
@@ -313,13 +276,11 @@ PERCEPT_RING_CLONES void ring_run_fused(RingState& s, const double* prepared, do
   // Four-lane pieces of em = km m and ex = kx x (the ninth is zero: what step 31 reads as its next).
   v4d E[9], X[9];
   {
-    const v8f* acc_x[4] = {&a0, &a1, &a2, &a3};
-    const v8f* acc_m[4] = {&b0, &b1, &b2, &b3};
     for (int q = 0; q < 4; ++q) {
-      const v4f xl = __builtin_shufflevector(*acc_x[q], *acc_x[q], 0, 1, 2, 3);
-      const v4f xh = __builtin_shufflevector(*acc_x[q], *acc_x[q], 4, 5, 6, 7);
-      const v4f ml = __builtin_shufflevector(*acc_m[q], *acc_m[q], 0, 1, 2, 3);
-      const v4f mh = __builtin_shufflevector(*acc_m[q], *acc_m[q], 4, 5, 6, 7);
+      const v4f xl = __builtin_shufflevector(acc.a[q], acc.a[q], 0, 1, 2, 3);
+      const v4f xh = __builtin_shufflevector(acc.a[q], acc.a[q], 4, 5, 6, 7);
+      const v4f ml = __builtin_shufflevector(acc.b[q], acc.b[q], 0, 1, 2, 3);
+      const v4f mh = __builtin_shufflevector(acc.b[q], acc.b[q], 4, 5, 6, 7);
       X[2 * q] = __builtin_convertvector(xl, v4d) * c.kx;
       X[2 * q + 1] = __builtin_convertvector(xh, v4d) * c.kx;
       E[2 * q] = __builtin_convertvector(ml, v4d) * c.km;
@@ -350,9 +311,7 @@ PERCEPT_RING_CLONES void ring_run_fused(RingState& s, const double* prepared, do
   p[5 * kStride + 1] = em0 + ex0;
   p[5 * kStride + 2] = -(em0 + ex0);
   p[5 * kStride + 3] = -(em0 - ex0);
-  const v8f d = (d0 + d1) + (d2 + d3);
-  double r = 0;
-  for (int v = 0; v < 8; ++v) r += static_cast<double>(d[v]);
+  double r = fir::hsum(dec);
   for (std::size_t m = 32 * dchunks; m < w.dec_length; ++m)
     r += static_cast<double>(dt[m]) * static_cast<double>(dh[m]);
   w.dec_out = r;
@@ -507,6 +466,18 @@ Vcs3Solver parse_vcs3_solver(const std::string& name) {
   throw InvalidArgument("vcs3: solver must be 'fixed-point' or 'newton', got '" + name + "'");
 }
 
+namespace {
+// Whether the fixed point may use AVX-512 (vrcp14sd): the CPU has it and PERCEPT_DISABLE_AVX512 is not set
+// (any value selects the portable path; for diagnostics and tests). Read once, at the first filter.
+bool use_avx512() noexcept {
+  // getenv is only unsafe against a concurrent setenv, which percept never calls; the static is initialized
+  // once, thread-safely.
+  static const bool use = __builtin_cpu_supports("avx512f") &&
+                          std::getenv("PERCEPT_DISABLE_AVX512") == nullptr;  // NOLINT(concurrency-mt-unsafe)
+  return use;
+}
+}  // namespace
+
 Vcs3Filter::Vcs3Filter(double sample_rate, double control_current, double feedback, Vcs3Solver solver, double tolerance,
                        int max_iterations, int oversampling, AntiAliasDesign design)
     : i0_(30e-6),
@@ -526,8 +497,7 @@ Vcs3Filter::Vcs3Filter(double sample_rate, double control_current, double feedba
   if (oversampling < 1 || oversampling > 256)
     throw InvalidArgument("vcs3: oversampling must be 1..256, got " + std::to_string(oversampling));
   if (oversampling > 1) (void)design_antialias(oversampling, design);
-  // PERCEPT_DISABLE_AVX512 (set, any value) selects the portable path on AVX-512 machines too (diagnostics, tests).
-  avx512_ = __builtin_cpu_supports("avx512f") && std::getenv("PERCEPT_DISABLE_AVX512") == nullptr;
+  avx512_ = use_avx512();
   set_sample_rate_hint(sample_rate);
 }
 
@@ -641,6 +611,31 @@ Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
   return k;
 }
 
+void Vcs3Filter::count_iterations(int n) noexcept {
+  iterations_ += static_cast<std::uint64_t>(n);
+  ++samples_;
+  if (static_cast<std::uint64_t>(n) > max_used_) max_used_ = static_cast<std::uint64_t>(n);
+}
+
+// The fixed point's values at the end of a sample into the state, and the trapezoidal rule's
+// s <- (T/2) x' + v with (T/2) x' = v - s.
+void Vcs3Filter::store_sweep(State& s, double vout, double vc1, double vc2, double vc3, double vc4, double vc11,
+                             double vc21, double vc31, double vc41) noexcept {
+  s.vout = vout;
+  s.vc1 = vc1;
+  s.vc2 = vc2;
+  s.vc3 = vc3;
+  s.vc4 = vc4;
+  s.vc11 = vc11;
+  s.vc21 = vc21;
+  s.vc31 = vc31;
+  s.vc41 = vc41;
+  s.s1 = 2 * vc1 - s.s1;
+  s.s2 = 2 * vc2 - s.s2;
+  s.s3 = 2 * vc3 - s.s3;
+  s.s4 = 2 * vc4 - s.s4;
+}
+
 // The authors' iteration: one Gauss-Seidel sweep through the four stages per iteration, the output
 // feedback taken from the previous sweep, vc4 restarted from 0 at every sample.
 PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point(State& s, double x, const Coeffs& k) noexcept {
@@ -677,23 +672,8 @@ PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point(State& s, double x, const 
     vout = vc4 * gout;
     if (++n == k.max_it) break;
   }
-  iterations_ += static_cast<std::uint64_t>(n);
-  ++samples_;
-  if (static_cast<std::uint64_t>(n) > max_used_) max_used_ = static_cast<std::uint64_t>(n);
-  s.vout = vout;
-  s.vc1 = vc1;
-  s.vc2 = vc2;
-  s.vc3 = vc3;
-  s.vc4 = vc4;
-  s.vc11 = vc11;
-  s.vc21 = vc21;
-  s.vc31 = vc31;
-  s.vc41 = vc41;
-  // s <- (T/2) x' + v with (T/2) x' = v - s.
-  s.s1 = 2 * vc1 - s.s1;
-  s.s2 = 2 * vc2 - s.s2;
-  s.s3 = 2 * vc3 - s.s3;
-  s.s4 = 2 * vc4 - s.s4;
+  count_iterations(n);
+  store_sweep(s, vout, vc1, vc2, vc3, vc4, vc11, vc21, vc31, vc41);
   return vout;
 }
 
@@ -756,9 +736,7 @@ PERCEPT_VA_CLONES double Vcs3Filter::step_newton(State& s, double x, const Coeff
     // Quadratic convergence: a step below tol * |v| leaves an error of order (tol)^2 |v|.
     if (step <= k.tol * scale || step < 1e-15 || n >= k.max_it) break;
   }
-  iterations_ += static_cast<std::uint64_t>(n);
-  ++samples_;
-  if (static_cast<std::uint64_t>(n) > max_used_) max_used_ = static_cast<std::uint64_t>(n);
+  count_iterations(n);
   // The state update of the trapezoidal rule: s <- h x' + v, with h x' = v - s.
   s.s1 = 2 * v1 - s.s1;
   s.s2 = 2 * v2 - s.s2;
@@ -951,22 +929,8 @@ template <bool Rcp14>
   };
   sweep(std::true_type{});
   while (n < k.max_it && std::abs(vc4 - past) > k.tol * std::abs(past)) sweep(std::false_type{});
-  iterations_ += static_cast<std::uint64_t>(n);
-  ++samples_;
-  if (static_cast<std::uint64_t>(n) > max_used_) max_used_ = static_cast<std::uint64_t>(n);
-  s.vout = vout;
-  s.vc1 = vc1;
-  s.vc2 = vc2;
-  s.vc3 = vc3;
-  s.vc4 = vc4;
-  s.vc11 = vc11;
-  s.vc21 = vc21;
-  s.vc31 = vc31;
-  s.vc41 = vc41;
-  s.s1 = 2 * vc1 - s.s1;
-  s.s2 = 2 * vc2 - s.s2;
-  s.s3 = 2 * vc3 - s.s3;
-  s.s4 = 2 * vc4 - s.s4;
+  count_iterations(n);
+  store_sweep(s, vout, vc1, vc2, vc3, vc4, vc11, vc21, vc31, vc41);
   return vout;
 }
 

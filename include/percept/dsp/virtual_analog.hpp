@@ -383,6 +383,9 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
   double step_fixed_point_split(State& s, double x, const Coeffs& k) noexcept;
   double step_fixed_point_split_avx512(State& s, double x, const Coeffs& k) noexcept;
   double step_newton(State& s, double x, const Coeffs& k) noexcept;
+  void count_iterations(int n) noexcept;
+  static void store_sweep(State& s, double vout, double vc1, double vc2, double vc3, double vc4, double vc11,
+                          double vc21, double vc31, double vc41) noexcept;
   bool avx512_ = false;
 
   std::atomic<double> i0_, gfb_;
