@@ -26,13 +26,13 @@ struct Rows2 {
   /// One table row (NV x 8 phases of one tap) times x into a, times y into b: each coefficient is loaded
   /// once for both signals.
   [[gnu::always_inline]] void add(const float* row, float x, float y) noexcept {
+    v8f p[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) {
-      v8f p;
-      load8(p, row + 8 * v);
-      a[v] += p * x;
-      b[v] += p * y;
-    }
+    for (int v = 0; v < NV; ++v) load8(p[v], row + 8 * v);
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) a[v] += p[v] * x;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) b[v] += p[v] * y;
   }
   /// The first `n` (<= 8 NV) phases of a and b, as doubles.
   [[gnu::always_inline]] void store(double* oa, double* ob, std::size_t n) const noexcept {
@@ -58,6 +58,7 @@ struct Rows2 {
 [[gnu::always_inline]] inline double hsum(const v8f (&s)[4]) noexcept {
   const v8f t = (s[0] + s[1]) + (s[2] + s[3]);
   double r = 0;
+#pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) r += static_cast<double>(t[j]);
   return r;
 }
