@@ -180,6 +180,37 @@ bool is_f64(const py::array& a) {
   return a.dtype().is(py::dtype::of<double>()) || a.dtype().is(py::dtype::of<std::complex<double>>());
 }
 
+// body(mats, lead) with S as (bins, frames) matrices of its float type (double or float; lead: the leading
+// dimensions), as spectrogram_rows gives them.
+template <class Body>
+py::object with_spectrograms(const py::array& S, const char* what, Body&& body) {
+  auto run = [&](auto tag) -> py::object {
+    using T = decltype(tag);
+    std::vector<py::ssize_t> lead;
+    auto mats = spectrogram_rows<T>(S, what, lead);
+    return body(mats, lead);
+  };
+  if (is_f64(S)) return run(double{});
+  return run(float{});
+}
+
+// f applied to every matrix, in parallel (parallel_for), with the GIL released.
+template <class M, class F>
+auto map_released(const std::vector<M>& mats, F&& f) {
+  std::vector<std::decay_t<decltype(f(mats.front()))>> outs(mats.size());
+  py::gil_scoped_release release;
+  parallel_for(mats.size(), [&](std::size_t i) { outs[i] = f(mats[i]); });
+  return outs;
+}
+
+// The n_fft of one-sided spectrograms of `mats` (2 (bins - 1)); at least 2 bins.
+template <class M>
+std::size_t n_fft_of(const std::vector<M>& mats, const std::string& what) {
+  if (mats.empty() || mats[0].n_bins < 2)
+    throw InvalidArgument(what + ": the spectrogram needs at least 2 frequency bins");
+  return 2 * (mats[0].n_bins - 1);
+}
+
 StftParams make_stft(std::size_t n_fft, std::optional<std::size_t> hop, std::optional<std::size_t> win,
                      const std::string& window, bool center, const std::string& pad_mode) {
   StftParams p;
@@ -527,23 +558,11 @@ void bind_analysis(py::module_& root) {
       "mel_from_spectrogram",
       [](const py::array& S, double sr, std::size_t n_mels, double fmin, std::optional<double> fmax, bool htk,
          const py::object& norm) -> py::object {
-        auto run = [&](auto tag) -> py::object {
-          using T = decltype(tag);
-          std::vector<py::ssize_t> lead;
-          auto mats = spectrogram_rows<T>(S, "melspectrogram", lead);
-          if (mats.empty() || mats[0].n_bins < 2)
-            throw InvalidArgument("melspectrogram: the spectrogram needs at least 2 frequency bins");
-          const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
-          MelFilterbank<T> fb(make_mel(sr, n_fft, n_mels, fmin, fmax, htk, norm));
-          std::vector<FrameMatrix<T>> outs(mats.size());
-          {
-            py::gil_scoped_release release;
-            parallel_for(mats.size(), [&](std::size_t i) { outs[i] = apply_filterbank(fb, mats[i]); });
-          }
-          return matrices_to_numpy(std::move(outs), lead);
-        };
-        if (is_f64(S)) return run(double{});
-        return run(float{});
+        return with_spectrograms(S, "melspectrogram", [&](const auto& mats, const auto& lead) {
+          using T = std::remove_cvref_t<decltype(mats.front().data[0])>;
+          MelFilterbank<T> fb(make_mel(sr, n_fft_of(mats, "melspectrogram"), n_mels, fmin, fmax, htk, norm));
+          return matrices_to_numpy(map_released(mats, [&](const auto& M) { return apply_filterbank(fb, M); }), lead);
+        });
       },
       py::arg("S"), py::arg("sr"), py::arg("n_mels"), py::arg("fmin"), py::arg("fmax"), py::arg("htk"),
       py::arg("norm"));
@@ -555,19 +574,9 @@ void bind_analysis(py::module_& root) {
         mp.dct_type = dct_type;
         mp.ortho = ortho;
         mp.lifter = lifter;
-        auto run = [&](auto tag) -> py::object {
-          using T = decltype(tag);
-          std::vector<py::ssize_t> lead;
-          auto mats = spectrogram_rows<T>(S, "mfcc", lead);
-          std::vector<FrameMatrix<T>> outs(mats.size());
-          {
-            py::gil_scoped_release release;
-            parallel_for(mats.size(), [&](std::size_t i) { outs[i] = mfcc_from_db(mats[i], mp); });
-          }
-          return matrices_to_numpy(std::move(outs), lead);
-        };
-        if (is_f64(S)) return run(double{});
-        return run(float{});
+        return with_spectrograms(S, "mfcc", [&](const auto& mats, const auto& lead) {
+          return matrices_to_numpy(map_released(mats, [&](const auto& M) { return mfcc_from_db(M, mp); }), lead);
+        });
       },
       py::arg("S"), py::arg("n_mfcc"), py::arg("dct_type"), py::arg("ortho"), py::arg("lifter"));
   m.def(
@@ -604,33 +613,21 @@ void bind_analysis(py::module_& root) {
       "spectral_stat",
       [](const std::string& kind, const py::array& S, double sr, double p, bool norm, double roll_percent, double amin,
          double power) -> py::object {
-        auto run = [&](auto tag) -> py::object {
-          using T = decltype(tag);
-          std::vector<py::ssize_t> lead;
-          auto mats = spectrogram_rows<T>(S, kind.c_str(), lead);
-          if (mats.empty() || mats[0].n_bins < 2)
-            throw InvalidArgument("spectral_" + kind + ": the spectrogram needs at least 2 frequency bins");
-          const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
-          std::vector<std::vector<T>> outs(mats.size());
-          {
-            py::gil_scoped_release release;
-            parallel_for(mats.size(), [&](std::size_t i) {
-              if (kind == "centroid")
-                outs[i] = spectral_centroid(mats[i], sr, n_fft);
-              else if (kind == "bandwidth")
-                outs[i] = spectral_bandwidth(mats[i], sr, n_fft, p, norm);
-              else if (kind == "rolloff")
-                outs[i] = spectral_rolloff(mats[i], sr, n_fft, roll_percent);
-              else if (kind == "flatness")
-                outs[i] = spectral_flatness(mats[i], amin, power);
-              else
-                throw InvalidArgument("unknown spectral statistic '" + kind + "'");
-            });
-          }
-          return vectors_to_numpy(std::move(outs), lead);
-        };
-        if (is_f64(S)) return run(double{});
-        return run(float{});
+        if (kind != "centroid" && kind != "bandwidth" && kind != "rolloff" && kind != "flatness")
+          throw InvalidArgument("unknown spectral statistic '" + kind + "'");
+        return with_spectrograms(S, kind.c_str(), [&](const auto& mats, const auto& lead) {
+          const std::size_t n_fft = n_fft_of(mats, "spectral_" + kind);
+          return vectors_to_numpy(map_released(mats,
+                                               [&](const auto& M) {
+                                                 if (kind == "centroid") return spectral_centroid(M, sr, n_fft);
+                                                 if (kind == "bandwidth")
+                                                   return spectral_bandwidth(M, sr, n_fft, p, norm);
+                                                 if (kind == "rolloff")
+                                                   return spectral_rolloff(M, sr, n_fft, roll_percent);
+                                                 return spectral_flatness(M, amin, power);
+                                               }),
+                                  lead);
+        });
       },
       py::arg("kind"), py::arg("S"), py::arg("sr"), py::arg("p") = 2.0, py::arg("norm") = true,
       py::arg("roll_percent") = 0.85, py::arg("amin") = 1e-10, py::arg("power") = 2.0);
@@ -644,22 +641,11 @@ void bind_analysis(py::module_& root) {
         cp.quantile = quantile;
         cp.linear = linear;
         cp.top_db = top_db;
-        auto run = [&](auto tag) -> py::object {
-          using T = decltype(tag);
-          std::vector<py::ssize_t> lead;
-          auto mats = spectrogram_rows<T>(S, "spectral_contrast", lead);
-          if (mats.empty() || mats[0].n_bins < 2)
-            throw InvalidArgument("spectral_contrast: the spectrogram needs at least 2 frequency bins");
-          const std::size_t n_fft = 2 * (mats[0].n_bins - 1);
-          std::vector<FrameMatrix<T>> outs(mats.size());
-          {
-            py::gil_scoped_release release;
-            parallel_for(mats.size(), [&](std::size_t i) { outs[i] = spectral_contrast(mats[i], sr, n_fft, cp); });
-          }
-          return matrices_to_numpy(std::move(outs), lead);
-        };
-        if (is_f64(S)) return run(double{});
-        return run(float{});
+        return with_spectrograms(S, "spectral_contrast", [&](const auto& mats, const auto& lead) {
+          const std::size_t n_fft = n_fft_of(mats, "spectral_contrast");
+          return matrices_to_numpy(
+              map_released(mats, [&](const auto& M) { return spectral_contrast(M, sr, n_fft, cp); }), lead);
+        });
       },
       py::arg("S"), py::arg("sr"), py::arg("fmin"), py::arg("n_bands"), py::arg("quantile"), py::arg("linear"),
       py::arg("top_db") = 80.0);
@@ -751,20 +737,11 @@ void bind_analysis(py::module_& root) {
         cp.octwidth = octwidth;
         cp.norm = fb_norm;
         cp.base_c = base_c;
-        auto run = [&](auto tag) -> py::object {
-          using T = decltype(tag);
-          std::vector<py::ssize_t> lead;
-          auto mats = spectrogram_rows<T>(S, "chroma_stft", lead);
-          std::vector<FrameMatrix<T>> outs(mats.size());
-          {
-            py::gil_scoped_release release;
-            parallel_for(mats.size(),
-                         [&](std::size_t i) { outs[i] = chroma_from_spectrogram(mats[i], sr, tuning, norm, cp); });
-          }
-          return matrices_to_numpy(std::move(outs), lead);
-        };
-        if (is_f64(S)) return run(double{});
-        return run(float{});
+        return with_spectrograms(S, "chroma_stft", [&](const auto& mats, const auto& lead) {
+          return matrices_to_numpy(
+              map_released(mats, [&](const auto& M) { return chroma_from_spectrogram(M, sr, tuning, norm, cp); }),
+              lead);
+        });
       },
       py::arg("S"), py::arg("sr"), py::arg("tuning"), py::arg("norm"), py::arg("n_chroma"), py::arg("ctroct"),
       py::arg("octwidth"), py::arg("fb_norm"), py::arg("base_c"));

@@ -54,6 +54,23 @@ std::optional<double> norm_arg(const py::object& o) {
   return o.cast<double>();
 }
 
+// chroma_cqt's options from its Python arguments (the offline function and the streaming class).
+analysis::ChromaCqtOptions chroma_cqt_options(double sr, std::size_t hop_length, double fmin, const py::object& norm,
+                                              double threshold, std::optional<double> tuning, std::size_t n_chroma,
+                                              std::size_t n_octaves, std::size_t bins_per_octave) {
+  analysis::ChromaCqtOptions o;
+  o.sr = sr;
+  o.hop_length = hop_length;
+  o.fmin = fmin;
+  o.norm = norm_arg(norm);
+  o.threshold = threshold;
+  o.tuning = tuning;
+  o.n_chroma = n_chroma;
+  o.n_octaves = n_octaves;
+  o.bins_per_octave = bins_per_octave;
+  return o;
+}
+
 analysis::CqtOptions cqt_options(double sr, std::size_t hop_length, double fmin, std::size_t n_bins,
                                  std::size_t bins_per_octave, double tuning, double filter_scale,
                                  const py::object& norm, double sparsity, const std::string& window, bool scale,
@@ -139,16 +156,8 @@ void bind_cqt(py::module_& m) {
       [](const F32& y, double sr, std::size_t hop_length, double fmin, const py::object& norm, double threshold,
          std::optional<double> tuning, std::size_t n_chroma, std::size_t n_octaves, std::size_t bins_per_octave,
          const std::string& res_type) {
-        analysis::ChromaCqtOptions o;
-        o.sr = sr;
-        o.hop_length = hop_length;
-        o.fmin = fmin;
-        o.norm = norm_arg(norm);
-        o.threshold = threshold;
-        o.tuning = tuning;
-        o.n_chroma = n_chroma;
-        o.n_octaves = n_octaves;
-        o.bins_per_octave = bins_per_octave;
+        auto o =
+            chroma_cqt_options(sr, hop_length, fmin, norm, threshold, tuning, n_chroma, n_octaves, bins_per_octave);
         o.res_type = dsp::parse_resample_quality(res_type.c_str());
         const auto x = span1d(y, "chroma_cqt");
         Array2D<float> C;
@@ -444,17 +453,8 @@ void bind_streaming(py::module_& m) {
       .def(py::init([](double sr, std::size_t hop_length, double fmin, const py::object& norm, double threshold,
                        double tuning, std::size_t n_chroma, std::size_t n_octaves, std::size_t bins_per_octave,
                        std::size_t max_chunk) {
-             analysis::ChromaCqtOptions o;
-             o.sr = sr;
-             o.hop_length = hop_length;
-             o.fmin = fmin;
-             o.norm = norm_arg(norm);
-             o.threshold = threshold;
-             o.tuning = tuning;
-             o.n_chroma = n_chroma;
-             o.n_octaves = n_octaves;
-             o.bins_per_octave = bins_per_octave;
-             auto s = std::make_unique<analysis::StreamingChromaCqt>(o);
+             auto s = std::make_unique<analysis::StreamingChromaCqt>(chroma_cqt_options(
+                 sr, hop_length, fmin, norm, threshold, tuning, n_chroma, n_octaves, bins_per_octave));
              s->prepare(max_chunk);
              return s;
            }),

@@ -45,6 +45,21 @@ void fill_sine(T* out, std::size_t n, double& phase, double inc, double level) n
   }
 }
 
+// The one-input interface of the ring processors: the modulator is an internal sine (phase kept across
+// blocks) in the prepared scratch of the block's sample type, then the two-input process_pair.
+template <class P, class T>
+void process_with_sine(P& p, AudioView<const T> in, AudioView<T> out, std::vector<float>& mod_f,
+                       std::vector<double>& mod_d, double& phase, double phase_inc, double level) noexcept {
+  T* m;
+  if constexpr (std::is_same_v<T, float>)
+    m = mod_f.data();
+  else
+    m = mod_d.data();
+  fill_sine(m, in.num_frames(), phase, phase_inc, level);
+  const T* ptr[1] = {m};
+  p.template process_pair<T>(in, AudioView<const T>(ptr, 1, in.num_frames()), out);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -381,14 +396,7 @@ void DiodeRingCore::reset() noexcept {
 
 template <class T>
 void DiodeRingCore::process_impl(AudioView<const T> in, AudioView<T> out) noexcept {
-  T* m;
-  if constexpr (std::is_same_v<T, float>)
-    m = mod_f_.data();
-  else
-    m = mod_d_.data();
-  fill_sine(m, in.num_frames(), phase_, phase_inc_, modulator_level_);
-  const T* ptr[1] = {m};
-  process_pair<T>(in, AudioView<const T>(ptr, 1, in.num_frames()), out);
+  process_with_sine(*this, in, out, mod_f_, mod_d_, phase_, phase_inc_, modulator_level_);
 }
 template void DiodeRingCore::process_impl<float>(AudioView<const float>, AudioView<float>) noexcept;
 template void DiodeRingCore::process_impl<double>(AudioView<const double>, AudioView<double>) noexcept;
@@ -485,14 +493,7 @@ std::size_t DiodeRingModulator::latency() const noexcept {
 
 template <class T>
 void DiodeRingModulator::process_impl(AudioView<const T> in, AudioView<T> out) noexcept {
-  T* m;
-  if constexpr (std::is_same_v<T, float>)
-    m = mod_f_.data();
-  else
-    m = mod_d_.data();
-  fill_sine(m, in.num_frames(), phase_, phase_inc_, modulator_level_);
-  const T* ptr[1] = {m};
-  process_pair<T>(in, AudioView<const T>(ptr, 1, in.num_frames()), out);
+  process_with_sine(*this, in, out, mod_f_, mod_d_, phase_, phase_inc_, modulator_level_);
 }
 template void DiodeRingModulator::process_impl<float>(AudioView<const float>, AudioView<float>) noexcept;
 template void DiodeRingModulator::process_impl<double>(AudioView<const double>, AudioView<double>) noexcept;
