@@ -8,7 +8,9 @@
 //     process(carrier, modulator): the paper's `data` and `mod_signal`.
 // DiodeRingModulator(sample_rate, oversampling, k, ..., input_scale, output_gain_db)   the core between
 //     polyphase anti-aliasing interpolation (carrier, modulator) and decimation (output), with a makeup gain,
-//     a construction-time stability check and a runaway counter; see docs/design.md (DSP processors).
+//     a construction-time stability check and a runaway counter; at oversampling 25..32 (30 by default) the
+//     filters run interleaved with the core's steps (ring_run_fused; two base-rate samples more latency);
+//     see docs/design.md (DSP processors).
 // Vcs3Filter(sample_rate, control_current, feedback, solver, tolerance, max_iterations, oversampling)
 //     Civolani & Fontana's EMS VCS3 diode-ladder filter: trapezoidal discretization, tanh
 //     nonlinearities, solved per sample either by the authors' fixed-point iteration (stopping rule
