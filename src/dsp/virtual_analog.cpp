@@ -615,6 +615,21 @@ void scale_poly(const double (&q)[N], double a_over_u, double* out) noexcept {
   double f = 1.0;
   for (std::size_t i = 0; i < N; ++i, f *= a_over_u) out[i] = q[i] * f;
 }
+
+// p(t) -> p(1 - 2 w), coefficients in w: out_j = (-2)^j sum_{k >= j} C(k, j) p_k.
+template <std::size_t N>
+void to_w_basis(double (&p)[N]) noexcept {
+  double out[N];
+  for (std::size_t j = 0; j < N; ++j) {
+    double sum = 0, binom = 1;  // C(k, j) for k = j, j + 1, ...
+    for (std::size_t kk = j; kk < N; ++kk) {
+      sum += binom * p[kk];
+      binom = binom * static_cast<double>(kk + 1) / static_cast<double>(kk + 1 - j);
+    }
+    out[j] = std::ldexp(sum, static_cast<int>(j)) * (j % 2 ? -1.0 : 1.0);
+  }
+  for (std::size_t j = 0; j < N; ++j) p[j] = out[j];
+}
 }  // namespace
 
 Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
@@ -647,6 +662,11 @@ Vcs3Filter::Coeffs Vcs3Filter::coeffs() const noexcept {
     scale_poly(kExpHalf, -two_kappa * s123 / kExpHalfRange, k.p1);
     scale_poly(kExpHalf, two_kappa * s123 / kExpHalfRange, k.p23);
     scale_poly(kExpFour, two_kappa0 * s0 / kExpFourRange, k.p0);
+    // The chain carries D = z + 1 and t = 1 - 2 w with w = 1 / D: the polynomials in w (t = 1 - 2 w
+    // substituted; per power the terms have one sign for a > 0, and |a| is small for a < 0).
+    to_w_basis(k.p1);
+    to_w_basis(k.p23);
+    to_w_basis(k.p0);
   }
   return k;
 }
@@ -854,21 +874,19 @@ typedef std::int64_t v2l_t __attribute__((vector_size(16)));
   return (a + b * t8) + (c[16] + c[17] * t) * t16;
 }
 
-// t ~ N / D for the next stage's polynomial, and the correction of the exponential for the rest:
-// with the 14-bit reciprocal (AVX-512 vrcp14sd, 5 cycles instead of a 13-cycle division) r ~ 1/D,
-// t~ = N r and e = 1 - D r, N / D = t~ (1 + e + e^2 + ...), so exp(a N/D) = exp(a t~) (1 + y + y^2/2 + ...)
-// with y = a t~ e (1 + e) (|e| < 2^-14: the dropped terms are below 5e-8 relative for |a| <= 4). Without
-// it, a division and no correction.
+// w ~ 1 / D for the next stage's polynomial, and its error for the correction: with the 14-bit
+// reciprocal (AVX-512 vrcp14sd, 5 cycles instead of a 13-cycle division) w~ ~ 1/D and e = 1 - D w~,
+// 1 / D = w~ (1 + e + e^2 + ...); without it, the division and e = 0.
 template <bool Rcp14>
-[[gnu::always_inline]] inline double approx_ratio(double N, double D, double& e) noexcept {
+[[gnu::always_inline]] inline double approx_recip(double D, double& e) noexcept {
   if constexpr (Rcp14) {
     double r;
     asm("vrcp14sd %1, %1, %0" : "=v"(r) : "v"(D));
     e = 1.0 - D * r;
-    return N * r;
+    return r;
   } else {
     e = 0.0;
-    return N / D;
+    return 1.0 / D;
   }
 }
 }  // namespace
@@ -888,40 +906,26 @@ template <bool Rcp14>
   double vout = s.vout, vc1 = s.vc1, vc2 = s.vc2, vc3 = s.vc3;
   double vc11 = s.vc11, vc21 = s.vc21, vc31 = s.vc31, vc41 = s.vc41;
   double vc4 = 0.0, past = 1.0;
-  double N3 = 0, D3 = 1;  // stage 3's (N, D), carried into the next sweep
+  double D3 = 2;  // stage 3's D = z + 1 (t = 1 - 2 / D), carried into the next sweep
   int n = 0;
-  // One stage: from the previous stage's (N, D) to this one's, with E = exp(2 r) and the polynomial.
-  // (Stages 1..3, |a| <= 0.5: first order, the dropped terms below 2e-9 relative; stage 0, |a| <= 4: second
-  // order.)
-  auto poly_p0 = [&](double t) { return poly17(k.p0, t); };
-  auto poly_p1 = [&](double t) { return poly7(k.p1, t); };
-  auto poly_p23 = [&](double t) { return poly7(k.p23, t); };
-  // (Stages 1..3 at |a| <= 0.5: first order, the dropped terms below 2e-9 relative; otherwise second order.
-  // m squarings extend the polynomial's range, see coeffs().)
-  auto stage = [](double N, double D, double E, double a, int m, auto&& poly, double& Nout, double& Dout) {
-    double e;
-    const double t = approx_ratio<Rcp14>(N, D, e);
-    double p = poly(t);
+  auto poly_p0 = [&](double w) { return poly17(k.p0, w); };
+  auto poly_p1 = [&](double w) { return poly7(k.p1, w); };
+  auto poly_p23 = [&](double w) { return poly7(k.p23, w); };
+  // One stage: from the previous stage's w ~ 1/D (and the reciprocal's error e) to this one's D = z + 1,
+  // z = E exp(a t), t = 1 - 2 w: the polynomial in w~ (squared m times, see coeffs()) times E corrected by
+  // exp(-2 a w~ (e + e^2)) ~ 1 + y + y^2 / 2 (first order where |a| <= 0.5 and m = 0: the dropped terms are
+  // below 2e-9 relative).
+  auto stage = [](double w, double e, double E, double a, int m, bool second_order, auto&& poly) {
+    double p = poly(w);
     double Ec;
-    if (m == 0) {
-      Ec = E * (1.0 + (a * t) * e);
+    if (!second_order) {
+      Ec = E * (1.0 - (2 * a * w) * e);
     } else {
-      const double y = a * t * (e + e * e);
+      const double y = -2 * a * w * (e + e * e);
       Ec = E * (1.0 + y * (1.0 + 0.5 * y));
       for (int i = 0; i < m; ++i) p *= p;
     }
-    Nout = Ec * p - 1.0;  // (multiply-adds: one rounding, one latency)
-    Dout = Ec * p + 1.0;
-  };
-  auto stage0 = [](double N, double D, double E, double a, int m, auto&& poly, double& Nout, double& Dout) {
-    double e;
-    const double t = approx_ratio<Rcp14>(N, D, e);
-    const double y = a * t * (e + e * e);
-    const double Ec = E * (1.0 + y * (1.0 + 0.5 * y));
-    double p = poly(t);
-    for (int i = 0; i < m; ++i) p *= p;
-    Nout = Ec * p - 1.0;
-    Dout = Ec * p + 1.0;
+    return Ec * p + 1.0;  // (a multiply-add: one rounding, one latency)
   };
   // exp(2 r1), exp(2 r2), exp(2 r3) for the coming sweep (r_j from the values the previous sweep left; the
   // authors form them at the start of the sweep) in one vector, whose fourth lane serves vc41's tanh
@@ -938,23 +942,31 @@ template <bool Rcp14>
   // vc4 starts at 0 and past at 1.)
   auto sweep = [&](auto first) {
     past = vc4;
-    double N0, D0, N1, D1, N2, D2;
+    double w0, e0;
     if constexpr (decltype(first)::value) {
-      N0 = fast_tanh((x - vout) * inv_2vt);
-      D0 = 1.0;
+      const double v = fast_tanh((x - vout) * inv_2vt);
+      w0 = 0.5 * (1.0 - v);  // exactly: t = 1 - 2 w
+      e0 = 0.0;
+      vc1 = hk * (v + vc11) + s.s1;
     } else {
-      stage0(N3, D3, E0, a0, k.m0, poly_p0, N0, D0);
+      double e3;
+      const double w3 = approx_recip<Rcp14>(D3, e3);
+      const double D0 = stage(w3, e3, E0, a0, k.m0, true, poly_p0);
+      w0 = approx_recip<Rcp14>(D0, e0);
+      vc1 = hk * ((1.0 - 2.0 / D0) + vc11) + s.s1;  // vin1 (divided off the chain)
     }
-    const double vin1 = N0 / D0;
-    vc1 = hk * (vin1 + vc11) + s.s1;
-    stage(N0, D0, E[0], a1, k.m123, poly_p1, N1, D1);
-    vc11 = N1 / D1;
+    const double D1 = stage(w0, e0, E[0], a1, k.m123, k.m123 > 0, poly_p1);
+    double e1;
+    const double w1 = approx_recip<Rcp14>(D1, e1);
+    vc11 = 1.0 - 2.0 / D1;
     vc2 = hk * (vc21 - vc11) + s.s2;
-    stage(N1, D1, E[1], a23, k.m123, poly_p23, N2, D2);
-    vc21 = N2 / D2;
+    const double D2 = stage(w1, e1, E[1], a23, k.m123, k.m123 > 0, poly_p23);
+    double e2;
+    const double w2 = approx_recip<Rcp14>(D2, e2);
+    vc21 = 1.0 - 2.0 / D2;
     vc3 = hk * (vc31 - vc21) + s.s3;
-    stage(N2, D2, E[2], a23, k.m123, poly_p23, N3, D3);
-    vc31 = N3 / D3;
+    D3 = stage(w2, e2, E[2], a23, k.m123, k.m123 > 0, poly_p23);
+    vc31 = 1.0 - 2.0 / D3;
     E0 = exp_clamped(2 * (x - gout * (s.s4 - hk * vc41)) * inv_2vt);  // next stage 0: tanh(r0 + kappa0 vc31)
     vc4 = hk * (-vc41 - vc31) + s.s4;
     next_exps(vc4 * (2 * inv_6g), E);
