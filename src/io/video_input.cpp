@@ -17,6 +17,7 @@ extern "C" {
 #include <mutex>
 #include <thread>
 
+#include "av_pixel_format.hpp"
 #include "percept/core/clock.hpp"
 #include "percept/core/error.hpp"
 #include "percept/io/ffmpeg_error.hpp"
@@ -46,20 +47,6 @@ std::string fmt_double(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
-}
-
-AVPixelFormat to_av(PixelFormat f) {
-  switch (f) {
-    case PixelFormat::BGR:
-      return AV_PIX_FMT_BGR24;
-    case PixelFormat::RGB:
-      return AV_PIX_FMT_RGB24;
-    case PixelFormat::Gray:
-      return AV_PIX_FMT_GRAY8;
-    case PixelFormat::YUV420P:
-      return AV_PIX_FMT_YUV420P;
-  }
-  return AV_PIX_FMT_BGR24;
 }
 
 constexpr std::int64_t kNoPts = std::numeric_limits<std::int64_t>::min();  // == AV_NOPTS_VALUE

@@ -13,26 +13,13 @@ extern "C" {
 #include <cstring>
 #include <limits>
 
+#include "av_pixel_format.hpp"
 #include "percept/core/error.hpp"
 #include "percept/io/ffmpeg_error.hpp"
 
 namespace percept::io {
 
-namespace {
-AVPixelFormat to_av(PixelFormat f) {
-  switch (f) {
-    case PixelFormat::BGR:
-      return AV_PIX_FMT_BGR24;
-    case PixelFormat::RGB:
-      return AV_PIX_FMT_RGB24;
-    case PixelFormat::Gray:
-      return AV_PIX_FMT_GRAY8;
-    case PixelFormat::YUV420P:
-      return AV_PIX_FMT_YUV420P;
-  }
-  return AV_PIX_FMT_BGR24;
-}
-}  // namespace
+namespace {}  // namespace
 
 VideoWriter::VideoWriter(const std::string& path, int width, int height, double fps, const VideoWriterOptions& options)
     : path_(path), width_(width), height_(height), fps_(fps), options_(options) {

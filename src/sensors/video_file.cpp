@@ -188,152 +188,152 @@ std::unique_ptr<StreamWriter> make_video_writer(const std::string& path, const s
   return std::make_unique<VideoWriter>(path, index_path, format, quality, flush_seconds);
 }
 
-std::vector<std::uint8_t> decode_video_bgr(const std::string& path, std::size_t& frames, int& width, int& height) {
-  frames = 0;
-  width = height = 0;
+namespace {
+
+// The input of a recorded file and its best stream of one type; closes what it opened. `what` ("video",
+// "audio") names the stream in errors.
+struct MediaInput {
   AVFormatContext* ic = nullptr;
-  int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
-  if (rc < 0) {
-    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + io::ffmpeg_error_text(rc));
-    throw FormatError("cannot read video '" + path + "': " + io::ffmpeg_error_text(rc));
+  int stream = -1;
+
+  MediaInput(const std::string& path, AVMediaType type, const char* what) {
+    const int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
+    if (rc < 0) {
+      if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + io::ffmpeg_error_text(rc));
+      throw FormatError("cannot read " + std::string(what) + " '" + path + "': " + io::ffmpeg_error_text(rc));
+    }
+    avformat_find_stream_info(ic, nullptr);
+    stream = av_find_best_stream(ic, type, -1, -1, nullptr, 0);
+    if (stream < 0) {
+      avformat_close_input(&ic);
+      throw FormatError("'" + path + "' has no " + what + " stream");
+    }
   }
-  std::vector<std::uint8_t> out;
+  ~MediaInput() { avformat_close_input(&ic); }
+  MediaInput(const MediaInput&) = delete;
+  MediaInput& operator=(const MediaInput&) = delete;
+  [[nodiscard]] const AVCodecParameters* codecpar() const { return ic->streams[stream]->codecpar; }
+};
+
+// A decoder for MediaInput's stream; decode_all() hands every frame to a callback. A file cut by a crash
+// ends inside a fragment: read errors end the stream, the frames before it stay.
+struct MediaDecoder {
+  MediaInput in;
   AVCodecContext* dec = nullptr;
   AVPacket* pkt = av_packet_alloc();
   AVFrame* frame = av_frame_alloc();
-  SwsContext* sws = nullptr;
-  auto cleanup = [&] {
-    if (sws) sws_freeContext(sws);
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&dec);
-    avformat_close_input(&ic);
-  };
-  try {
-    avformat_find_stream_info(ic, nullptr);
-    const int vs = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-    if (vs < 0) throw FormatError("'" + path + "' has no video stream");
-    const AVCodec* codec = avcodec_find_decoder(ic->streams[vs]->codecpar->codec_id);
-    if (!codec) throw FormatError("'" + path + "': no decoder for its video codec");
+
+  MediaDecoder(const std::string& path, AVMediaType type, const char* what) : in(path, type, what) {
+    if (!pkt || !frame) {
+      release();
+      throw Error("'" + path + "': out of memory");
+    }
+    const AVCodec* codec = avcodec_find_decoder(in.codecpar()->codec_id);
+    if (!codec) {
+      release();
+      throw FormatError("'" + path + "': no decoder for its " + what + " codec");
+    }
     dec = avcodec_alloc_context3(codec);
-    avcodec_parameters_to_context(dec, ic->streams[vs]->codecpar);
-    rc = avcodec_open2(dec, codec, nullptr);
-    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + io::ffmpeg_error_text(rc));
-    width = dec->width;
-    height = dec->height;
-    const std::size_t frame_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3;
+    avcodec_parameters_to_context(dec, in.codecpar());
+    const int rc = avcodec_open2(dec, codec, nullptr);
+    if (rc < 0) {
+      release();
+      throw FormatError("'" + path + "': cannot open the decoder: " + io::ffmpeg_error_text(rc));
+    }
+  }
+  ~MediaDecoder() { release(); }
+  MediaDecoder(const MediaDecoder&) = delete;
+  MediaDecoder& operator=(const MediaDecoder&) = delete;
+
+  template <class OnFrame>
+  void decode_all(OnFrame&& on_frame) {
     auto take = [&] {
-      for (;;) {
-        rc = avcodec_receive_frame(dec, frame);
-        if (rc < 0) return;
-        sws = sws_getCachedContext(sws, frame->width, frame->height, static_cast<AVPixelFormat>(frame->format), width,
-                                   height, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
-        out.resize((frames + 1) * frame_bytes);
-        std::uint8_t* dst[1] = {out.data() + frames * frame_bytes};
-        const int dst_stride[1] = {width * 3};
-        sws_scale(sws, frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
-        ++frames;
-      }
+      while (avcodec_receive_frame(dec, frame) >= 0) on_frame(frame);
     };
-    // A file cut by a crash ends inside a fragment: read errors end the stream, frames before stay.
-    while (av_read_frame(ic, pkt) >= 0) {
-      if (pkt->stream_index == vs && avcodec_send_packet(dec, pkt) >= 0) take();
+    while (av_read_frame(in.ic, pkt) >= 0) {
+      if (pkt->stream_index == in.stream && avcodec_send_packet(dec, pkt) >= 0) take();
       av_packet_unref(pkt);
     }
     avcodec_send_packet(dec, nullptr);
     take();
+  }
+
+ private:
+  void release() {
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+  }
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> decode_video_bgr(const std::string& path, std::size_t& frames, int& width, int& height) {
+  frames = 0;
+  MediaDecoder d(path, AVMEDIA_TYPE_VIDEO, "video");
+  width = d.dec->width;
+  height = d.dec->height;
+  const std::size_t frame_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3;
+  std::vector<std::uint8_t> out;
+  SwsContext* sws = nullptr;
+  try {
+    d.decode_all([&](AVFrame* frame) {
+      sws = sws_getCachedContext(sws, frame->width, frame->height, static_cast<AVPixelFormat>(frame->format), width,
+                                 height, AV_PIX_FMT_BGR24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+      out.resize((frames + 1) * frame_bytes);
+      std::uint8_t* dst[1] = {out.data() + frames * frame_bytes};
+      const int dst_stride[1] = {width * 3};
+      sws_scale(sws, frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+      ++frames;
+    });
   } catch (...) {
-    cleanup();
+    sws_freeContext(sws);
     throw;
   }
-  cleanup();
+  sws_freeContext(sws);
   return out;
 }
 
 std::vector<float> decode_audio_float(const std::string& path, int& channels, int& sample_rate) {
-  AVFormatContext* ic = nullptr;
-  int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
-  if (rc < 0) {
-    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + io::ffmpeg_error_text(rc));
-    throw FormatError("cannot read audio '" + path + "': " + io::ffmpeg_error_text(rc));
-  }
+  MediaDecoder d(path, AVMEDIA_TYPE_AUDIO, "audio");
+  channels = d.dec->ch_layout.nb_channels;
+  sample_rate = d.dec->sample_rate;
   std::vector<float> out;
-  AVCodecContext* dec = nullptr;
-  AVPacket* pkt = av_packet_alloc();
-  AVFrame* frame = av_frame_alloc();
   SwrContext* swr = nullptr;
-  auto cleanup = [&] {
-    swr_free(&swr);
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&dec);
-    avformat_close_input(&ic);
-  };
   try {
-    avformat_find_stream_info(ic, nullptr);
-    const int as = av_find_best_stream(ic, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-    if (as < 0) throw FormatError("'" + path + "' has no audio stream");
-    const AVCodec* codec = avcodec_find_decoder(ic->streams[as]->codecpar->codec_id);
-    if (!codec) throw FormatError("'" + path + "': no decoder for its audio codec");
-    dec = avcodec_alloc_context3(codec);
-    avcodec_parameters_to_context(dec, ic->streams[as]->codecpar);
-    rc = avcodec_open2(dec, codec, nullptr);
-    if (rc < 0) throw FormatError("'" + path + "': cannot open the decoder: " + io::ffmpeg_error_text(rc));
-    channels = dec->ch_layout.nb_channels;
-    sample_rate = dec->sample_rate;
-    auto take = [&] {
-      while (avcodec_receive_frame(dec, frame) >= 0) {
-        if (!swr) {
-          if (swr_alloc_set_opts2(&swr, &frame->ch_layout, AV_SAMPLE_FMT_FLT, frame->sample_rate, &frame->ch_layout,
-                                  static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr) < 0 ||
-              swr_init(swr) < 0)
-            throw FormatError("'" + path + "': cannot convert its samples to float");
-        }
-        const std::size_t old = out.size();
-        out.resize(old + static_cast<std::size_t>(frame->nb_samples) * static_cast<std::size_t>(channels));
-        auto* dst = reinterpret_cast<std::uint8_t*>(out.data() + old);
-        const int n = swr_convert(swr, &dst, frame->nb_samples, const_cast<const std::uint8_t**>(frame->extended_data),
-                                  frame->nb_samples);
-        out.resize(old + static_cast<std::size_t>(std::max(n, 0)) * static_cast<std::size_t>(channels));
+    d.decode_all([&](AVFrame* frame) {
+      if (!swr) {
+        if (swr_alloc_set_opts2(&swr, &frame->ch_layout, AV_SAMPLE_FMT_FLT, frame->sample_rate, &frame->ch_layout,
+                                static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr) < 0 ||
+            swr_init(swr) < 0)
+          throw FormatError("'" + path + "': cannot convert its samples to float");
       }
-    };
-    while (av_read_frame(ic, pkt) >= 0) {  // a cut at the end ends the stream; frames before it stay
-      if (pkt->stream_index == as && avcodec_send_packet(dec, pkt) >= 0) take();
-      av_packet_unref(pkt);
-    }
-    avcodec_send_packet(dec, nullptr);
-    take();
+      const std::size_t old = out.size();
+      out.resize(old + static_cast<std::size_t>(frame->nb_samples) * static_cast<std::size_t>(channels));
+      auto* dst = reinterpret_cast<std::uint8_t*>(out.data() + old);
+      const int n = swr_convert(swr, &dst, frame->nb_samples, const_cast<const std::uint8_t**>(frame->extended_data),
+                                frame->nb_samples);
+      out.resize(old + static_cast<std::size_t>(std::max(n, 0)) * static_cast<std::size_t>(channels));
+    });
   } catch (...) {
-    cleanup();
+    swr_free(&swr);
     throw;
   }
-  cleanup();
+  swr_free(&swr);
   return out;
 }
 
 std::size_t count_video_frames(const std::string& path, int& width, int& height) {
-  AVFormatContext* ic = nullptr;
-  int rc = avformat_open_input(&ic, path.c_str(), nullptr, nullptr);
-  if (rc < 0) {
-    if (rc == AVERROR(ENOENT)) throw FileError("cannot open '" + path + "': " + io::ffmpeg_error_text(rc));
-    throw FormatError("cannot read video '" + path + "': " + io::ffmpeg_error_text(rc));
-  }
-  avformat_find_stream_info(ic, nullptr);
-  const int vs = av_find_best_stream(ic, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  if (vs < 0) {
-    avformat_close_input(&ic);
-    throw FormatError("'" + path + "' has no video stream");
-  }
-  width = ic->streams[vs]->codecpar->width;
-  height = ic->streams[vs]->codecpar->height;
+  MediaInput in(path, AVMEDIA_TYPE_VIDEO, "video");
+  width = in.codecpar()->width;
+  height = in.codecpar()->height;
   std::size_t n = 0;
   AVPacket* pkt = av_packet_alloc();
-  while (pkt && av_read_frame(ic, pkt) >= 0) {
-    if (pkt->stream_index == vs) ++n;
+  while (pkt && av_read_frame(in.ic, pkt) >= 0) {
+    if (pkt->stream_index == in.stream) ++n;
     av_packet_unref(pkt);
   }
   av_packet_free(&pkt);
-  avformat_close_input(&ic);
   return n;
 }
 
