@@ -54,6 +54,19 @@ std::shared_ptr<dsp::Chain> virtual_analog_chain(double sample_rate) {
        std::make_shared<dsp::Vcs3Filter>(sample_rate, 30e-6, 4.0, dsp::Vcs3Solver::Newton)});
 }
 
+// Stereo duplex on the JACK dummy server's loopback, 64-frame periods; the allocation counters zeroed.
+EngineOptions jack_loopback_options(const JackDummyServer& server) {
+  g_trapped_allocations = 0;
+  g_trapped_frees = 0;
+  EngineOptions o;
+  o.stream.device = "jack:" + server.name();
+  o.stream.input_channels = 2;
+  o.stream.output_channels = 2;
+  o.stream.period = 64;
+  o.stream.jack_loopback = true;
+  return o;
+}
+
 void run_engine(EngineOptions o, std::shared_ptr<dsp::Chain> chain, bool measure) {
   Engine e(std::move(o), std::move(chain));
   e.start();
@@ -94,14 +107,7 @@ TEST(RealtimeTrap, VirtualDuplexCallbackNeverAllocates) {
 
 TEST(RealtimeTrap, JackDuplexCallbackNeverAllocates) {
   JackDummyServer server(48000, 64);
-  g_trapped_allocations = 0;
-  g_trapped_frees = 0;
-  EngineOptions o;
-  o.stream.device = "jack:" + server.name();
-  o.stream.input_channels = 2;
-  o.stream.output_channels = 2;
-  o.stream.period = 64;
-  o.stream.jack_loopback = true;
+  const EngineOptions o = jack_loopback_options(server);
   run_engine(o, dsp::parse_chain("gain(gain_db=-3) | onepole(cutoff_hz=3000) | cascade(stages=8)", 48000), true);
   EXPECT_EQ(g_trapped_allocations.load(), 0);
   EXPECT_EQ(g_trapped_frees.load(), 0);
@@ -144,14 +150,7 @@ TEST(RealtimeTrap, VirtualDuplexWithVcs3AndRingModulatorNeverAllocates) {
 
 TEST(RealtimeTrap, JackDuplexWithVcs3AndRingModulatorNeverAllocates) {
   JackDummyServer server(48000, 64);
-  g_trapped_allocations = 0;
-  g_trapped_frees = 0;
-  EngineOptions o;
-  o.stream.device = "jack:" + server.name();
-  o.stream.input_channels = 2;
-  o.stream.output_channels = 2;
-  o.stream.period = 64;
-  o.stream.jack_loopback = true;
+  const EngineOptions o = jack_loopback_options(server);
   // The ring modulator's internal 500 Hz modulator makes the loop carry a signal from the first cycle on.
   run_engine(o, virtual_analog_chain(48000), true);
   EXPECT_EQ(g_trapped_allocations.load(), 0);
