@@ -464,6 +464,9 @@ void bind_dsp(py::module_& m) {
       .def_property("feedback", &dsp::Vcs3Filter::feedback, &dsp::Vcs3Filter::set_feedback)
       .def_property_readonly("iterations_per_sample", &dsp::Vcs3Filter::iterations_per_sample)
       .def_property_readonly("max_iterations_used", &dsp::Vcs3Filter::max_iterations_used)
+      .def_property_readonly("incremental_sweeps_per_sample", &dsp::Vcs3Filter::incremental_sweeps_per_sample,
+                             "Of the fixed point's sweeps per sample, those done incrementally (each tanh advanced "
+                             "from its previous value by a bounded Taylor step).")
       .def("reset_statistics", &dsp::Vcs3Filter::reset_statistics);
 
   py::class_<dsp::Nlms, Processor, std::shared_ptr<dsp::Nlms>>(d, "Nlms")

@@ -270,6 +270,8 @@ def test_vcs3_fixed_point_reproduces_the_authors_numba_code():
     assert rel_rms < 1e-3  # the issue's requirement; percept's split tanh stays far closer:
     assert rel_rms < 1e-7
     assert f.iterations_per_sample == pytest.approx(iters / x.size, rel=1e-3)
+    # the later sweeps of each sample are incremental (and checked here against the authors' like the rest)
+    assert 2.0 < f.incremental_sweeps_per_sample < f.iterations_per_sample - 2.0
 
 
 @pytest.mark.parametrize("control_current,feedback", [

@@ -336,6 +336,9 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
   /// Solver iterations per (oversampled) sample since the last reset_statistics().
   [[nodiscard]] double iterations_per_sample() const noexcept;
   [[nodiscard]] std::uint64_t max_iterations_used() const noexcept { return max_used_; }
+  /// Of those, the fixed point's sweeps done incrementally (each tanh advanced from its value in the previous
+  /// sweep; see the source), per sample.
+  [[nodiscard]] double incremental_sweeps_per_sample() const noexcept;
   void reset_statistics() noexcept;
 
   template <class T>
@@ -401,7 +404,7 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
   Interpolator up_;
   Decimator down_;
   std::vector<double> hi_;
-  std::uint64_t iterations_ = 0, samples_ = 0, max_used_ = 0;
+  std::uint64_t iterations_ = 0, samples_ = 0, max_used_ = 0, incremental_ = 0;
 };
 
 }  // namespace percept::dsp

@@ -321,12 +321,26 @@ TEST(DspVirtualAnalog, NewtonNeedsFewerIterationsThanFixedPoint) {
   EXPECT_LE(nt.max_iterations_used(), 10u);
 }
 
+TEST(DspVirtualAnalog, FixedPointSettlesIntoIncrementalSweeps) {
+  // Once vc4 has nearly settled, the sweeps advance each tanh from its previous value (bounded Taylor steps);
+  // the first sweeps of every sample (vc4 restarts at 0) are split sweeps.
+  Vcs3Filter fp(44100.0);
+  (void)run<double>(fp, 1, 8000, 512, 44100);
+  const double sweeps = fp.iterations_per_sample(), incremental = fp.incremental_sweeps_per_sample();
+  EXPECT_GT(sweeps, 8.0);
+  EXPECT_GT(incremental, 0.2 * sweeps);
+  EXPECT_LT(incremental, sweeps - 2.0);
+  fp.reset_statistics();
+  EXPECT_EQ(fp.incremental_sweeps_per_sample(), 0.0);
+}
+
 TEST(DspVirtualAnalog, NewtonAndFixedPointSolveTheSameEquations) {
   // With a tight tolerance both solvers converge to the same trapezoidal solution.
   Vcs3Filter fp(44100.0, 30e-6, 1.0, Vcs3Solver::FixedPoint, 1e-12, 100000);
   Vcs3Filter nt(44100.0, 30e-6, 1.0, Vcs3Solver::Newton, 1e-12, 50);
   const auto a = run<double>(fp, 1, 4000, 512, 44100);
   const auto b = run<double>(nt, 1, 4000, 512, 44100);
+  EXPECT_GT(fp.incremental_sweeps_per_sample(), 0.5 * fp.iterations_per_sample());  // mostly incremental here
   double num = 0, den = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     num += (a[i] - b[i]) * (a[i] - b[i]);
