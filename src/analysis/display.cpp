@@ -62,8 +62,9 @@ class Canvas {
   static int text_width(const std::string& s, int scale) {
     return s.empty() ? 0 : static_cast<int>(s.size()) * 6 * scale - scale;
   }
-  // Horizontal text with its top-left corner at (x, y).
-  void text(int x, int y, const std::string& s, int scale, Rgb c) {
+  // Walks the set pixels of s's glyphs: at(along, across), along the text and across it, in pixels.
+  template <class At>
+  static void glyph_pixels(const std::string& s, int scale, At&& at) {
     for (std::size_t i = 0; i < s.size(); ++i) {
       const auto* g = font5x7::find(s[i]);
       if (!g) g = font5x7::find('?');
@@ -71,22 +72,16 @@ class Canvas {
         for (int gx = 0; gx < 5; ++gx)
           if (g->rows[gy][gx] == '#')
             for (int sy = 0; sy < scale; ++sy)
-              for (int sx = 0; sx < scale; ++sx)
-                set(x + (static_cast<int>(i) * 6 + gx) * scale + sx, y + gy * scale + sy, c);
+              for (int sx = 0; sx < scale; ++sx) at((static_cast<int>(i) * 6 + gx) * scale + sx, gy * scale + sy);
     }
+  }
+  // Horizontal text with its top-left corner at (x, y).
+  void text(int x, int y, const std::string& s, int scale, Rgb c) {
+    glyph_pixels(s, scale, [&](int along, int across) { set(x + along, y + across, c); });
   }
   // Text rotated 90 degrees counter-clockwise, reading bottom to top, its baseline-left at (x, y).
   void text_up(int x, int y, const std::string& s, int scale, Rgb c) {
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const auto* g = font5x7::find(s[i]);
-      if (!g) g = font5x7::find('?');
-      for (int gy = 0; gy < 7; ++gy)
-        for (int gx = 0; gx < 5; ++gx)
-          if (g->rows[gy][gx] == '#')
-            for (int sy = 0; sy < scale; ++sy)
-              for (int sx = 0; sx < scale; ++sx)
-                set(x + gy * scale + sy, y - (static_cast<int>(i) * 6 + gx) * scale - sx, c);
-    }
+    glyph_pixels(s, scale, [&](int along, int across) { set(x + across, y - along, c); });
   }
   RgbImage take() { return RgbImage{w_, h_, std::move(px_)}; }
 
