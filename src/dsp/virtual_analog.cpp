@@ -1073,7 +1073,8 @@ template <bool Rcp14>
   split_sweep(std::true_type{});
   // Split sweeps until vc4 has nearly settled, then incremental ones; an incremental sweep that cannot be
   // done (a change beyond its bound) is done as a split sweep, which needs the chain's D3 and the
-  // exponentials recomputed. (The loops are kept apart so that each keeps its values in registers.)
+  // exponentials recomputed. (The loops are kept apart so that each keeps its values in registers; this
+  // exact shape matters: the incremental loop in a lambda of its own measured 407-448 ns against 392.)
   for (;;) {
     bool settled = true;
     while (unsettled()) {
