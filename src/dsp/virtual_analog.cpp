@@ -593,6 +593,14 @@ void Vcs3Filter::reset_statistics() noexcept {
 // Runtime dispatch for the per-sample solvers: the x86-64-v3 clones evaluate tanh's polynomial with FMA and
 // the Newton iteration's four-lane tanh in one AVX vector.
 #define PERCEPT_VA_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+// The fixed point's split form is bound by its dependency chain; GCC's scheduling before register
+// allocation (off by default on x86) orders it better: 387 -> 372 ns per sample on the benchmark signal
+// (docs/benchmarks.md, session 4).
+#if defined(__GNUC__) && !defined(__clang__)
+#define PERCEPT_VA_SCHEDULE __attribute__((optimize("O3", "schedule-insns", "sched-pressure")))
+#else
+#define PERCEPT_VA_SCHEDULE
+#endif
 
 namespace {
 constexpr double kEta = 1.836, kVt = 0.026;
@@ -896,31 +904,26 @@ template <bool Rcp14>
 }  // namespace
 
 namespace {
-// tanh(Y + d) from T = tanh(Y), by the Taylor polynomial of degree Deg (3 or 7) in d. Its coefficients are
-// tanh's derivatives at Y over k!, polynomials in T: (1 - T^2) times a polynomial in u = T^2 (times T for
-// the even powers), evaluated in parallel (no serial recurrence). Largest error over all Y, measured on a
-// fine grid (Y in [-25, 25]): 1.7e-9 for degree 3 with |d| <= kIncr3, 1.3e-9 for degree 7 with |d| <= kIncr7.
-constexpr double kIncr3 = 0.01, kIncr7 = 0.12;
-template <int Deg>
-[[gnu::always_inline]] inline double tanh_increment(double T, double d) noexcept {
-  const double u = T * T, c1 = 1.0 - u;
-  const double e2 = -T * c1, e3 = c1 * (u - 1.0 / 3);
-  const double d2 = d * d;
-  if constexpr (Deg == 3) {
-    return (T + c1 * d) + (e2 + e3 * d) * d2;
-  } else {
-    static_assert(Deg == 7);
-    const double c1T = c1 * T;
-    const double e4 = c1T * (2.0 / 3 - u), e5 = c1 * ((u - 1.0) * u + 2.0 / 15);
-    const double e6 = c1T * ((4.0 / 3 - u) * u - 17.0 / 45),
-                 e7 = c1 * (((u - 5.0 / 3) * u + 11.0 / 15) * u - 17.0 / 315);
-    const double d4 = d2 * d2;
-    return ((T + c1 * d) + (e2 + e3 * d) * d2) + ((e4 + e5 * d) + (e6 + e7 * d) * d2) * d4;
-  }
+// tanh near a centre y_c where it has the value T: the Taylor polynomial of degree 5 in d = y - y_c. Its
+// coefficients are tanh's derivatives at y_c over k!, polynomials in T: (1 - T^2) times a polynomial in
+// u = T^2 (times T for the even powers). Largest error over all y_c, measured on a fine grid (y_c in
+// [-25, 25]): 2.2e-7 for |d| <= kIncrBound (7.3e-8 for |d| <= 0.1).
+constexpr double kIncrBound = 0.12;
+[[gnu::always_inline]] inline void tanh_taylor5(double T, double* c) noexcept {
+  const double u = T * T, c1 = 1.0 - u, c1T = c1 * T;
+  c[0] = T;
+  c[1] = c1;
+  c[2] = -c1T;
+  c[3] = c1 * (u - 1.0 / 3);
+  c[4] = c1T * (2.0 / 3 - u);
+  c[5] = c1 * ((u - 1.0) * u + 2.0 / 15);
 }
-// The incremental sweeps start once vc4 moves by at most this fraction per sweep; the cubic once the last
-// sweep's largest argument change was at most kIncrLow.
-constexpr double kIncrEnter = 0.03, kIncrLow = 0.005;
+[[gnu::always_inline]] inline double taylor5(const double* c, double d) noexcept {
+  const double d2 = d * d, d4 = d2 * d2;
+  return ((c[0] + c[1] * d) + (c[2] + c[3] * d) * d2) + (c[4] + c[5] * d) * d4;
+}
+// The incremental sweeps start once vc4 moves by at most this fraction per sweep.
+constexpr double kIncrEnter = 0.03;
 }  // namespace
 
 // The authors' fixed point, same sweeps and stopping rule, in two kinds of sweep that compute the same
@@ -931,10 +934,11 @@ constexpr double kIncrEnter = 0.03, kIncrLow = 0.005;
 //   chain, exp(a_j t) a polynomial (|a_j t| <= 0.5 for stages 1..3, <= 4 for stage 0; coefficients from
 //   coeffs()). The chain carries D = z + 1; the stage outputs themselves (1 - 2 / D, for the state and the
 //   stopping rule) are divided off the chain. The first sweep's stage 0 has no previous stage: plain tanh.
-// - Incremental sweeps, once the iteration has nearly settled: each tanh is advanced from its value in the
-//   previous sweep by a Taylor step in the change of its argument (tanh_increment: no exponential, no
-//   division, a short chain). Every change is checked against the step's bound; a sweep whose changes
-//   exceed it is discarded and done as a split sweep.
+// - Incremental sweeps, once the iteration has nearly settled: each tanh is a polynomial (tanh_taylor5) in the
+//   offset of its argument from a centre, the arguments and outputs of the last split sweep. The Taylor
+//   coefficients are computed once, when the incremental sweeps start, so a stage is one multiply-add and
+//   a degree-5 polynomial: no exponential, no division. Every offset is checked against the polynomial's
+//   bound; a sweep whose offsets exceed it is discarded and done as a split sweep.
 template <bool Rcp14>
 [[gnu::always_inline]] inline double Vcs3Filter::fixed_point_split(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
@@ -946,7 +950,7 @@ template <bool Rcp14>
   double vin1 = 0.0;  // stage 0's output
   double vc4 = 0.0, past = 1.0;
   double D3 = 2;  // stage 3's D = z + 1 (t = 1 - 2 / D), carried into the next sweep
-  // The stages' tanh arguments in the last sweep (y0 = r0 + kappa0 vc31, y1 = r1 - kappa vin1, ...).
+  // The stages' tanh arguments in the last split sweep (y0 = r0 + kappa0 vc31, y1 = r1 - kappa vin1, ...).
   double y0 = 0, y1 = 0, y2 = 0, y3 = 0;
   int n = 0;
   auto poly_p0 = [&](double w) { return poly17(k.p0, w); };
@@ -1029,26 +1033,24 @@ template <bool Rcp14>
     vout = vc4 * gout;
     ++n;
   };
-  // An incremental sweep with Taylor steps of degree Deg; false (and nothing changed) when a step would
-  // exceed its bound. last_change: the largest argument change of the last incremental sweep.
-  double last_change = 1.0;
-  auto incremental_sweep = [&](auto deg) __attribute__((always_inline)) {
-    constexpr int Deg = decltype(deg)::value;
-    constexpr double bound = Deg == 3 ? kIncr3 : kIncr7;
-    const double d0 = (r0 - y0) + kappa0 * vc31;
-    const double t0 = tanh_increment<Deg>(vin1, d0);
-    const double d1 = (r1 - y1) - kappa * t0;
-    const double t1 = tanh_increment<Deg>(vc11, d1);
-    const double d2 = (r2 - y2) + kappa * t1;
-    const double t2 = tanh_increment<Deg>(vc21, d2);
-    const double d3 = (r3 - y3) + kappa * t2;
-    const double t3 = tanh_increment<Deg>(vc31, d3);
+  // The centre of the incremental sweeps: each stage's argument (y_c) and tanh coefficients there.
+  double C[5][6];
+  double yc0 = 0, yc1 = 0, yc2 = 0, yc3 = 0, yc4 = 0;
+  // An incremental sweep: false (and nothing changed) when an argument is beyond the polynomials' bound.
+  auto incremental_sweep = [&]() __attribute__((always_inline)) {
+    const double d0 = (r0 - yc0) + kappa0 * vc31;
+    const double t0 = taylor5(C[0], d0);
+    const double d1 = (r1 - yc1) - kappa * t0;
+    const double t1 = taylor5(C[1], d1);
+    const double d2 = (r2 - yc2) + kappa * t1;
+    const double t2 = taylor5(C[2], d2);
+    const double d3 = (r3 - yc3) + kappa * t2;
+    const double t3 = taylor5(C[3], d3);
     const double vc4_new = hk * (-vc41 - t3) + s.s4;
-    const double d4 = (vc4_new - vc4) * inv_6g;
-    const double change =
+    const double d4 = vc4_new * inv_6g - yc4;
+    const double offset =
         std::max(std::max(std::max(std::abs(d0), std::abs(d1)), std::max(std::abs(d2), std::abs(d3))), std::abs(d4));
-    if (!(change <= bound)) return false;  // (also for NaN)
-    last_change = change;
+    if (!(offset <= kIncrBound)) return false;  // (also for NaN)
     past = vc4;
     vin1 = t0;
     vc1 = hk * (t0 + vc11) + s.s1;
@@ -1059,22 +1061,31 @@ template <bool Rcp14>
     vc31 = t3;
     r0 = (x - gout * (s.s4 - hk * vc41)) * inv_2vt;
     vc4 = vc4_new;
-    vc41 = tanh_increment<Deg>(vc41, d4);
+    vc41 = taylor5(C[4], d4);
     vout = vc4 * gout;
-    y0 += d0;
-    y1 += d1;
-    y2 += d2;
-    y3 += d3;
     next_r();
     ++n;
     return true;
   };
+  auto centre = [&] {
+    yc0 = y0;
+    yc1 = y1;
+    yc2 = y2;
+    yc3 = y3;
+    yc4 = vc4 * inv_6g;
+    tanh_taylor5(vin1, C[0]);
+    tanh_taylor5(vc11, C[1]);
+    tanh_taylor5(vc21, C[2]);
+    tanh_taylor5(vc31, C[3]);
+    tanh_taylor5(vc41, C[4]);
+  };
   auto unsettled = [&] { return n < k.max_it && std::abs(vc4 - past) > k.tol * std::abs(past); };
   split_sweep(std::true_type{});
   // Split sweeps until vc4 has nearly settled, then incremental ones; an incremental sweep that cannot be
-  // done (a change beyond its bound) is done as a split sweep, which needs the chain's D3 and the
-  // exponentials recomputed. (The loops are kept apart so that each keeps its values in registers; this
-  // exact shape matters: the incremental loop in a lambda of its own measured 407-448 ns against 392.)
+  // done (an offset beyond the bound) is done as a split sweep, which needs the chain's D3 and the
+  // exponentials recomputed, and the incremental sweeps start again from a new centre. (The loops are
+  // kept apart so that each keeps its values in registers; the shape matters: the incremental loop in a
+  // lambda of its own measured 407-448 ns against 392, session 3.)
   for (;;) {
     bool settled = true;
     while (unsettled()) {
@@ -1086,9 +1097,8 @@ template <bool Rcp14>
     }
     if (settled) break;
     bool ok;
-    last_change = 1.0;
-    while ((ok = (last_change <= kIncrLow && incremental_sweep(std::integral_constant<int, 3>{})) ||
-                 incremental_sweep(std::integral_constant<int, 7>{}))) {
+    centre();
+    while ((ok = incremental_sweep())) {
       ++incremental_;
       if (!unsettled()) break;
     }
@@ -1102,12 +1112,13 @@ template <bool Rcp14>
   return vout;
 }
 
-__attribute__((target("arch=x86-64-v4"))) double Vcs3Filter::step_fixed_point_split_avx512(State& s, double x,
-                                                                                           const Coeffs& k) noexcept {
+PERCEPT_VA_SCHEDULE __attribute__((target("arch=x86-64-v4"))) double Vcs3Filter::step_fixed_point_split_avx512(
+    State& s, double x, const Coeffs& k) noexcept {
   return fixed_point_split<true>(s, x, k);
 }
 
-PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point_split(State& s, double x, const Coeffs& k) noexcept {
+PERCEPT_VA_SCHEDULE PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point_split(State& s, double x,
+                                                                                const Coeffs& k) noexcept {
   return fixed_point_split<false>(s, x, k);
 }
 

@@ -322,7 +322,7 @@ TEST(DspVirtualAnalog, NewtonNeedsFewerIterationsThanFixedPoint) {
 }
 
 TEST(DspVirtualAnalog, FixedPointSettlesIntoIncrementalSweeps) {
-  // Once vc4 has nearly settled, the sweeps advance each tanh from its previous value (bounded Taylor steps);
+  // Once vc4 has nearly settled, each tanh is a polynomial in its argument's offset from a fixed centre (bounded);
   // the first sweeps of every sample (vc4 restarts at 0) are split sweeps.
   Vcs3Filter fp(44100.0);
   (void)run<double>(fp, 1, 8000, 512, 44100);
