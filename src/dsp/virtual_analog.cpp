@@ -746,6 +746,7 @@ PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point(State& s, double x, const 
   }
   count_iterations(n);
   store_sweep(s, vout, vc1, vc2, vc3, vc4, vc11, vc21, vc31, vc41);
+  s.k0 = 0;
   return vout;
 }
 
@@ -827,6 +828,7 @@ PERCEPT_VA_CLONES double Vcs3Filter::step_newton(State& s, double x, const Coeff
   s.vc3 = v3;
   s.vc4 = v4;
   s.vout = a * v4;
+  s.k0 = 0;
   return s.vout;
 }
 
@@ -872,6 +874,7 @@ template <class V, class L>
 typedef double v4d_t __attribute__((vector_size(32)));
 typedef std::int64_t v4l_t __attribute__((vector_size(32)));
 typedef std::int64_t v2l_t __attribute__((vector_size(16)));
+typedef double v2d_t __attribute__((vector_size(16)));
 
 // Polynomials by Estrin's scheme (degree 7 and 17).
 [[gnu::always_inline]] inline double poly7(const double* c, double t) noexcept {
@@ -904,26 +907,27 @@ template <bool Rcp14>
 }  // namespace
 
 namespace {
-// tanh near a centre y_c where it has the value T: the Taylor polynomial of degree 5 in d = y - y_c. Its
-// coefficients are tanh's derivatives at y_c over k!, polynomials in T: (1 - T^2) times a polynomial in
-// u = T^2 (times T for the even powers). Largest error over all y_c, measured on a fine grid (y_c in
-// [-25, 25]): 2.2e-7 for |d| <= kIncrBound (7.3e-8 for |d| <= 0.1).
-constexpr double kIncrBound = 0.12;
-[[gnu::always_inline]] inline void tanh_taylor5(double T, double* c) noexcept {
-  const double u = T * T, c1 = 1.0 - u, c1T = c1 * T;
-  c[0] = T;
-  c[1] = c1;
-  c[2] = -c1T;
-  c[3] = c1 * (u - 1.0 / 3);
-  c[4] = c1T * (2.0 / 3 - u);
-  c[5] = c1 * ((u - 1.0) * u + 2.0 / 15);
+// tanh near a centre y_c where it has the value T: the Taylor polynomial of degree 7 in d = y - y_c, times a
+// scale (the next stage's kappa, see fixed_point_split). Its coefficients are tanh's derivatives at y_c over
+// k!, polynomials in T: (1 - T^2) times a polynomial in u = T^2 (times T for the even powers). Largest error
+// over all y_c, measured on a fine grid (y_c in [-25, 25]): 4.6e-7 for |d| <= kIncrBound (7.7e-8 for
+// |d| <= 0.2).
+constexpr double kIncrBound = 0.25;
+struct Taylor7 {
+  double c[8];
+};
+[[gnu::always_inline]] inline Taylor7 tanh_taylor7(double T, double scale) noexcept {
+  const double u = T * T, c1 = scale * (1.0 - u), c1T = c1 * T;
+  return {{scale * T, c1, -c1T, c1 * (u - 1.0 / 3), c1T * (2.0 / 3 - u), c1 * ((u - 1.0) * u + 2.0 / 15),
+           c1T * ((4.0 / 3 - u) * u - 17.0 / 45), c1 * (((u - 5.0 / 3) * u + 11.0 / 15) * u - 17.0 / 315)}};
 }
-[[gnu::always_inline]] inline double taylor5(const double* c, double d) noexcept {
+// c0 + sum_{k >= 1} p.c[k] d^k (Estrin's scheme; the constant term is passed so that it can change per sweep).
+[[gnu::always_inline]] inline double taylor7(const Taylor7& p, double c0, double d) noexcept {
   const double d2 = d * d, d4 = d2 * d2;
-  return ((c[0] + c[1] * d) + (c[2] + c[3] * d) * d2) + (c[4] + c[5] * d) * d4;
+  return ((c0 + p.c[1] * d) + (p.c[2] + p.c[3] * d) * d2) + ((p.c[4] + p.c[5] * d) + (p.c[6] + p.c[7] * d) * d2) * d4;
 }
 // The incremental sweeps start once vc4 moves by at most this fraction per sweep.
-constexpr double kIncrEnter = 0.03;
+constexpr double kIncrEnter = 0.06;
 }  // namespace
 
 // The authors' fixed point, same sweeps and stopping rule, in two kinds of sweep that compute the same
@@ -933,12 +937,17 @@ constexpr double kIncrEnter = 0.03;
 //   (off the chain): tanh = (z - 1) / (z + 1) with z = exp(2 r_j) exp(a_j t), exp(2 r_j) computed off the
 //   chain, exp(a_j t) a polynomial (|a_j t| <= 0.5 for stages 1..3, <= 4 for stage 0; coefficients from
 //   coeffs()). The chain carries D = z + 1; the stage outputs themselves (1 - 2 / D, for the state and the
-//   stopping rule) are divided off the chain. The first sweep's stage 0 has no previous stage: plain tanh.
-// - Incremental sweeps, once the iteration has nearly settled: each tanh is a polynomial (tanh_taylor5) in the
-//   offset of its argument from a centre, the arguments and outputs of the last split sweep. The Taylor
-//   coefficients are computed once, when the incremental sweeps start, so a stage is one multiply-add and
-//   a degree-5 polynomial: no exponential, no division. Every offset is checked against the polynomial's
-//   bound; a sweep whose offsets exceed it is discarded and done as a split sweep.
+//   stopping rule) are divided off the chain. The first sweep of a sample continues the last sample's chain:
+//   its stage-0 argument (x - vout) / (2 Vt) is r0 + kappa0 vc31 with the last sweep's vc31 (see State::r0x).
+// - Incremental sweeps, once the iteration has nearly settled: each tanh is a Taylor polynomial in the offset
+//   d_j of its argument from a centre, the arguments and outputs of the last split sweep (coefficients once
+//   per centre). The chain carries the offsets: d_{j+1} = (r_{j+1} - y_{c,j+1}) + kappa_{j+1} tanh_j(d_j) is
+//   one polynomial in d_j (the Taylor coefficients times kappa_{j+1}), so a stage is one polynomial: no
+//   exponential, no division, no multiply-add between the stages. The stage outputs are read back from the
+//   offsets off the chain (t_j = (d_{j+1} - (r_{j+1} - y_{c,j+1})) / kappa_{j+1}), and the constant terms
+//   (the r_j, which the authors form from the last sweep's values) are written as linear functions of the
+//   last sweep's offsets, so that they are ready before the chain needs them. Every offset is checked
+//   against the polynomials' bound; a sweep whose offsets exceed it is discarded and done as a split sweep.
 template <bool Rcp14>
 [[gnu::always_inline]] inline double Vcs3Filter::fixed_point_split(State& s, double x, const Coeffs& k) noexcept {
   const double inv_2vt = 1.0 / (2. * kVt), inv_2g = 1.0 / (2. * kGamma), inv_6g = 1.0 / (6. * kGamma);
@@ -980,8 +989,10 @@ template <bool Rcp14>
     r2 = (vc3 - hk * vc21 - s.s2) * inv_2g;
     r3 = (vc4 - hk * vc31 - s.s3) * inv_2g;
   };
-  // exp(2 r1), exp(2 r2), exp(2 r3) for the coming split sweep in one vector (its fourth lane serves vc41's
-  // tanh in a split sweep), and exp(2 r0).
+  // The same in a split sweep, each as soon as its newest input is known: with vc2 = hk (vc21_old - vc11) + s2,
+  // r1 = kappa vc21_old - 2 kappa vc11 + (s2 - s1) / (2 gamma), and likewise r2 and r3.
+  const double s21 = (s.s2 - s.s1) * inv_2g, s32 = (s.s3 - s.s2) * inv_2g, s43 = (s.s4 - s.s3) * inv_2g;
+  // exp(2 r1), exp(2 r2), exp(2 r3) for the coming split sweep, and exp(2 r0).
   v4d_t E;
   double E0 = 1.0;
   auto exps_from_r = [&] {
@@ -990,16 +1001,25 @@ template <bool Rcp14>
   };
   next_r();
   exps_from_r();
-  // A split sweep; the first one's stage 0 has no previous stage (plain tanh). (The first sweep always runs:
+  // A split sweep; the first one's stage 0 continues the last sample's chain when the state allows (the
+  // first sample, and after a change of coefficients or solver: plain tanh). (The first sweep always runs:
   // vc4 starts at 0 and past at 1.)
   auto split_sweep = [&](auto first) __attribute__((always_inline)) {
     past = vc4;
     double w0, e0;
     if constexpr (decltype(first)::value) {
-      y0 = (x - vout) * inv_2vt;
-      vin1 = fast_tanh(y0);
-      w0 = 0.5 * (1.0 - vin1);  // exactly: t = 1 - 2 w
-      e0 = 0.0;
+      if (s.k0 == kappa0) {
+        const double r0f = x * inv_2vt + s.r0x;
+        y0 = r0f + kappa0 * vc31;
+        const double D0 = stage(0.5 - 0.5 * vc31, 0.0, exp_clamped(2 * r0f), a0, k.m0, true, poly_p0);
+        w0 = approx_recip<Rcp14>(D0, e0);
+        vin1 = 1.0 - 2.0 / D0;
+      } else {
+        y0 = (x - vout) * inv_2vt;
+        vin1 = fast_tanh(y0);
+        w0 = 0.5 * (1.0 - vin1);  // exactly: t = 1 - 2 w
+        e0 = 0.0;
+      }
     } else {
       y0 = r0 + kappa0 * vc31;
       double e3;
@@ -1014,43 +1034,88 @@ template <bool Rcp14>
     double e1;
     const double w1 = approx_recip<Rcp14>(D1, e1);
     vc11 = 1.0 - 2.0 / D1;
+    const double r1n = (-2 * kappa) * vc11 + (kappa * vc21 + s21);
     vc2 = hk * (vc21 - vc11) + s.s2;
     y2 = r2 + kappa * vc11;
     const double D2 = stage(w1, e1, E[1], a23, k.m123, k.m123 > 0, poly_p23);
     double e2;
     const double w2 = approx_recip<Rcp14>(D2, e2);
     vc21 = 1.0 - 2.0 / D2;
+    const double r2n = (-2 * kappa) * vc21 + (kappa * vc31 + s32);
     vc3 = hk * (vc31 - vc21) + s.s3;
     y3 = r3 + kappa * vc21;
     D3 = stage(w2, e2, E[2], a23, k.m123, k.m123 > 0, poly_p23);
     vc31 = 1.0 - 2.0 / D3;
+    const double r3n = (-2 * kappa) * vc31 + (s43 - kappa * vc41);
     r0 = (x - gout * (s.s4 - hk * vc41)) * inv_2vt;
-    E0 = exp_clamped(2 * r0);  // next stage 0: tanh(r0 + kappa0 vc31)
     vc4 = hk * (-vc41 - vc31) + s.s4;
-    next_r();
-    expv_clamped<v4d_t, v4l_t>(v4d_t{2 * r1, 2 * r2, 2 * r3, vc4 * (2 * inv_6g)}, E);
-    vc41 = (E[3] - 1.0) / (E[3] + 1.0);  // tanh(vc4 / (6 gamma))
+    r1 = r1n;
+    r2 = r2n;
+    r3 = r3n;
+    // Two exponentials: exp(2 r1) and exp(2 r2) (needed first in the next sweep) do not wait for r3.
+    v4d_t A;
+    expv_clamped<v4d_t, v4l_t>(v4d_t{2 * r1, 2 * r2, 2 * r0, 0.0}, A);
+    v2d_t B;
+    expv_clamped<v2d_t, v2l_t>(v2d_t{2 * r3, vc4 * (2 * inv_6g)}, B);
+    E = v4d_t{A[0], A[1], B[0], A[2]};
+    E0 = A[2];                           // next stage 0: tanh(r0 + kappa0 vc31)
+    vc41 = (B[1] - 1.0) / (B[1] + 1.0);  // tanh(vc4 / (6 gamma))
     vout = vc4 * gout;
     ++n;
   };
-  // The centre of the incremental sweeps: each stage's argument (y_c) and tanh coefficients there.
-  double C[5][6];
+  // The incremental sweeps' centre: the arguments y_c of the last split sweep, the chain's polynomials
+  // (Q1 = -kappa tanh_1, Q2 = kappa tanh_2, Q3 = kappa tanh_3 around the centre, Q0 = kappa0 tanh_3, C4 = tanh
+  // of vc4 / (6 gamma)).
+  Taylor7 Q0{}, Q1{}, Q2{}, Q3{}, C4{};
   double yc0 = 0, yc1 = 0, yc2 = 0, yc3 = 0, yc4 = 0;
-  // An incremental sweep: false (and nothing changed) when an argument is beyond the polynomials' bound.
+  // The coming sweep's d0 and constant terms c_j = (r_j - y_cj) + Q_j(0); the parts of c_j fixed for the
+  // sample and centre (r0 - yc0 = f0 + kappa0 vc41 with the last sweep's vc41; c1 = -2 d2 + 2 (c2 - Q2(0)) +
+  // kappa vc21_old + f1 with the last sweep's offsets, and so on).
+  double dd0 = 0, c1 = 0, c2 = 0, c3 = 0;
+  double f0 = 0, f1 = 0, f2 = 0, f3 = 0;
+  const double inv_kappa = 1.0 / kappa, inv_kappa0 = 1.0 / kappa0, two_ratio = 2 * kappa * inv_kappa0;
+  const double hk_kappa0 = hk * inv_kappa0;
+  auto centre = [&]() __attribute__((always_inline)) {
+    yc0 = y0;
+    yc1 = y1;
+    yc2 = y2;
+    yc3 = y3;
+    yc4 = vc4 * inv_6g;
+    Q1 = tanh_taylor7(vin1, -kappa);
+    Q2 = tanh_taylor7(vc11, kappa);
+    Q3 = tanh_taylor7(vc21, kappa);
+    Q0 = tanh_taylor7(vc31, kappa0);
+    C4 = tanh_taylor7(vc41, 1.0);
+    dd0 = (r0 - yc0) + kappa0 * vc31;
+    c1 = (r1 - yc1) + Q1.c[0];
+    c2 = (r2 - yc2) + Q2.c[0];
+    c3 = (r3 - yc3) + Q3.c[0];
+    f0 = (x - gout * s.s4) * inv_2vt - yc0;
+    f1 = s21 - yc1 + Q1.c[0];
+    f2 = s32 - yc2 + Q2.c[0];
+    f3 = s43 - yc3 + Q3.c[0];
+  };
+  // An incremental sweep: false (and nothing changed) when an offset is beyond the polynomials' bound.
   auto incremental_sweep = [&]() __attribute__((always_inline)) {
-    const double d0 = (r0 - yc0) + kappa0 * vc31;
-    const double t0 = taylor5(C[0], d0);
-    const double d1 = (r1 - yc1) - kappa * t0;
-    const double t1 = taylor5(C[1], d1);
-    const double d2 = (r2 - yc2) + kappa * t1;
-    const double t2 = taylor5(C[2], d2);
-    const double d3 = (r3 - yc3) + kappa * t2;
-    const double t3 = taylor5(C[3], d3);
-    const double vc4_new = hk * (-vc41 - t3) + s.s4;
-    const double d4 = vc4_new * inv_6g - yc4;
-    const double offset =
-        std::max(std::max(std::max(std::abs(d0), std::abs(d1)), std::max(std::abs(d2), std::abs(d3))), std::abs(d4));
-    if (!(offset <= kIncrBound)) return false;  // (also for NaN)
+    const double d0 = dd0;
+    const double d1 = taylor7(Q1, c1, d0);
+    const double d2 = taylor7(Q2, c2, d1);
+    const double d3 = taylor7(Q3, c3, d2);
+    const double e1 = c1 - Q1.c[0], e2 = c2 - Q2.c[0], e3 = c3 - Q3.c[0];  // r_j - y_cj
+    const double e0 = f0 + kappa0 * vc41;
+    const double d0n = taylor7(Q0, e0 + Q0.c[0], d3);  // the next sweep's d0
+    const double t0 = (d1 - e1) * -inv_kappa, t1 = (d2 - e2) * inv_kappa, t2 = (d3 - e3) * inv_kappa,
+                 t3 = (d0n - e0) * inv_kappa0;
+    // vc4 = hk (-vc41 - t3) + s4 and d4 = vc4 / (6 gamma) - yc4, each one multiply-add from d0n.
+    const double v4base = hk_kappa0 * e0 + (s.s4 - hk * vc41);
+    const double vc4_new = v4base - hk_kappa0 * d0n;
+    const double d4 = (v4base * inv_6g - yc4) - (hk_kappa0 * inv_6g) * d0n;
+    const double offset2 = std::max(std::max(std::max(d0 * d0, d1 * d1), std::max(d2 * d2, d3 * d3)), d4 * d4);
+    if (!(offset2 <= kIncrBound * kIncrBound)) return false;  // (also for NaN)
+    // (vc21, vc31 and vc41 still the last sweep's here.)
+    c1 = -2 * d2 + ((2 * e2 + kappa * vc21) + f1);
+    c2 = -2 * d3 + ((2 * e3 + kappa * vc31) + f2);
+    c3 = -two_ratio * d0n + ((two_ratio * e0 - kappa * vc41) + f3);
     past = vc4;
     vin1 = t0;
     vc1 = hk * (t0 + vc11) + s.s1;
@@ -1059,30 +1124,18 @@ template <bool Rcp14>
     vc21 = t2;
     vc3 = hk * (vc31 - t2) + s.s3;
     vc31 = t3;
-    r0 = (x - gout * (s.s4 - hk * vc41)) * inv_2vt;
+    r0 = e0 + yc0;
+    dd0 = d0n;
     vc4 = vc4_new;
-    vc41 = taylor5(C[4], d4);
+    vc41 = taylor7(C4, C4.c[0], d4);
     vout = vc4 * gout;
-    next_r();
     ++n;
     return true;
-  };
-  auto centre = [&] {
-    yc0 = y0;
-    yc1 = y1;
-    yc2 = y2;
-    yc3 = y3;
-    yc4 = vc4 * inv_6g;
-    tanh_taylor5(vin1, C[0]);
-    tanh_taylor5(vc11, C[1]);
-    tanh_taylor5(vc21, C[2]);
-    tanh_taylor5(vc31, C[3]);
-    tanh_taylor5(vc41, C[4]);
   };
   auto unsettled = [&] { return n < k.max_it && std::abs(vc4 - past) > k.tol * std::abs(past); };
   split_sweep(std::true_type{});
   // Split sweeps until vc4 has nearly settled, then incremental ones; an incremental sweep that cannot be
-  // done (an offset beyond the bound) is done as a split sweep, which needs the chain's D3 and the
+  // done (an offset beyond the bound) is done as a split sweep, which needs the r_j, the chain's D3 and the
   // exponentials recomputed, and the incremental sweeps start again from a new centre. (The loops are
   // kept apart so that each keeps its values in registers; the shape matters: the incremental loop in a
   // lambda of its own measured 407-448 ns against 392, session 3.)
@@ -1103,30 +1156,42 @@ template <bool Rcp14>
       if (!unsettled()) break;
     }
     if (ok) break;
+    next_r();
     D3 = 2.0 / std::max(1.0 - vc31, 0x1p-60);
     exps_from_r();
     split_sweep(std::false_type{});
   }
   count_iterations(n);
   store_sweep(s, vout, vc1, vc2, vc3, vc4, vc11, vc21, vc31, vc41);
+  // For the next sample's first sweep: r0 without its x term, and the kappa0 it was formed with.
+  s.r0x = r0 - x * inv_2vt;
+  s.k0 = kappa0;
   return vout;
 }
 
-PERCEPT_VA_SCHEDULE __attribute__((target("arch=x86-64-v4"))) double Vcs3Filter::step_fixed_point_split_avx512(
-    State& s, double x, const Coeffs& k) noexcept {
-  return fixed_point_split<true>(s, x, k);
+// The split form over a block, in place: the sample loop around the inlined solver keeps the state in
+// registers from one sample to the next (the first sweep continues the last one's chain).
+PERCEPT_VA_SCHEDULE __attribute__((target("arch=x86-64-v4"))) void Vcs3Filter::split_block_avx512(
+    State& s, double* v, std::size_t n, const Coeffs& k) noexcept {
+  for (std::size_t i = 0; i < n; ++i) v[i] = fixed_point_split<true>(s, v[i], k);
 }
 
-PERCEPT_VA_SCHEDULE PERCEPT_VA_CLONES double Vcs3Filter::step_fixed_point_split(State& s, double x,
-                                                                                const Coeffs& k) noexcept {
-  return fixed_point_split<false>(s, x, k);
+PERCEPT_VA_SCHEDULE PERCEPT_VA_CLONES void Vcs3Filter::split_block(State& s, double* v, std::size_t n,
+                                                                   const Coeffs& k) noexcept {
+  for (std::size_t i = 0; i < n; ++i) v[i] = fixed_point_split<false>(s, v[i], k);
 }
 
 // (Defined after the solvers: a function may not become multiversioned after its first use.)
-double Vcs3Filter::step(State& s, double x, const Coeffs& k) noexcept {
-  if (solver_ == Vcs3Solver::Newton) return step_newton(s, x, k);
-  if (!k.split) return step_fixed_point(s, x, k);
-  return avx512_ ? step_fixed_point_split_avx512(s, x, k) : step_fixed_point_split(s, x, k);
+void Vcs3Filter::step_block(State& s, double* v, std::size_t n, const Coeffs& k) noexcept {
+  if (solver_ == Vcs3Solver::Newton) {
+    for (std::size_t i = 0; i < n; ++i) v[i] = step_newton(s, v[i], k);
+  } else if (!k.split) {
+    for (std::size_t i = 0; i < n; ++i) v[i] = step_fixed_point(s, v[i], k);
+  } else if (avx512_) {
+    split_block_avx512(s, v, n, k);
+  } else {
+    split_block(s, v, n, k);
+  }
 }
 
 }  // namespace percept::dsp

@@ -336,8 +336,8 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
   /// Solver iterations per (oversampled) sample since the last reset_statistics().
   [[nodiscard]] double iterations_per_sample() const noexcept;
   [[nodiscard]] std::uint64_t max_iterations_used() const noexcept { return max_used_; }
-  /// Of those, the fixed point's sweeps done incrementally (each tanh advanced from its value in the previous
-  /// sweep; see the source), per sample.
+  /// Of those, the fixed point's sweeps done incrementally (each tanh a Taylor polynomial around the last
+  /// split sweep's values; see the source), per sample.
   [[nodiscard]] double incremental_sweeps_per_sample() const noexcept;
   void reset_statistics() noexcept;
 
@@ -350,12 +350,19 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
       T* y = out.channel(c);
       State& s = state_[c];
       if (f == 1) {
-        for (std::size_t i = 0; i < in.num_frames(); ++i) y[i] = static_cast<T>(step(s, static_cast<double>(x[i]), k));
+        constexpr std::size_t kChunk = 128;
+        double buf[kChunk];
+        for (std::size_t i0 = 0; i0 < in.num_frames(); i0 += kChunk) {
+          const std::size_t m = std::min(kChunk, in.num_frames() - i0);
+          for (std::size_t i = 0; i < m; ++i) buf[i] = static_cast<double>(x[i0 + i]);
+          step_block(s, buf, m, k);
+          for (std::size_t i = 0; i < m; ++i) y[i0 + i] = static_cast<T>(buf[i]);
+        }
       } else {
         double* hi = hi_.data();
         for (std::size_t i = 0; i < in.num_frames(); ++i) {
           up_.push(c, static_cast<double>(x[i]), hi);
-          for (std::size_t j = 0; j < f; ++j) hi[j] = step(s, hi[j], k);
+          step_block(s, hi, f, k);
           y[i] = static_cast<T>(down_.push(c, hi));
         }
       }
@@ -369,11 +376,14 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
     double pv1 = 0, pv2 = 0, pv3 = 0, pv4 = 0;      // the solution one sample earlier (Newton's predictor)
     double ppv1 = 0, ppv2 = 0, ppv3 = 0, ppv4 = 0;  // and two samples earlier
     double vc11 = 0, vc21 = 0, vc31 = 0, vc41 = 0;
+    // The split fixed point's last r0 without its x term, and the kappa0 it was formed with (0: not set; the
+    // next sample's first sweep then starts from vout).
+    double r0x = 0, k0 = 0;
   };
   struct Coeffs {
     double h = 0, K = 0, gfb = 0, tol = 0;
     int max_it = 0;
-    // The fixed point's split form (see step_fixed_point_split), when its exponents are in range: polynomials
+    // The fixed point's split form (see fixed_point_split), when its exponents are in range: polynomials
     // in t of exp(a t) on [-1, 1] for stage 1 (a = -2 kappa), stages 2 and 3 (a = 2 kappa), stage 0
     // (a = 2 kappa0).
     bool split = false;
@@ -381,12 +391,13 @@ class Vcs3Filter : public ProcessorBase<Vcs3Filter> {
     double p1[8] = {}, p23[8] = {}, p0[18] = {};
   };
   [[nodiscard]] Coeffs coeffs() const noexcept;
-  double step(State& s, double x, const Coeffs& k) noexcept;
+  // n samples of v through the filter, in place.
+  void step_block(State& s, double* v, std::size_t n, const Coeffs& k) noexcept;
   double step_fixed_point(State& s, double x, const Coeffs& k) noexcept;
   template <bool Rcp14>
   double fixed_point_split(State& s, double x, const Coeffs& k) noexcept;
-  double step_fixed_point_split(State& s, double x, const Coeffs& k) noexcept;
-  double step_fixed_point_split_avx512(State& s, double x, const Coeffs& k) noexcept;
+  void split_block(State& s, double* v, std::size_t n, const Coeffs& k) noexcept;
+  void split_block_avx512(State& s, double* v, std::size_t n, const Coeffs& k) noexcept;
   double step_newton(State& s, double x, const Coeffs& k) noexcept;
   void count_iterations(int n) noexcept;
   static void store_sweep(State& s, double vout, double vc1, double vc2, double vc3, double vc4, double vc11,
